@@ -1,0 +1,35 @@
+"""Kemitraan: an agent-based model of partnership dynamics and community welfare."""
+
+from .agents import (
+    NGO,
+    Business,
+    Citizen,
+    CommunityOrganization,
+    EducationInstitution,
+    GovernmentAgency,
+    Organization,
+)
+from .model import METRICS, Event, PartnershipModel
+from .params import DOMAINS, KINDS, Governance, ModelParams, Sector, Shock, TrustRule
+from .partnership import Partnership
+
+__all__ = [
+    "DOMAINS",
+    "KINDS",
+    "METRICS",
+    "NGO",
+    "Business",
+    "Citizen",
+    "CommunityOrganization",
+    "EducationInstitution",
+    "Event",
+    "Governance",
+    "GovernmentAgency",
+    "ModelParams",
+    "Organization",
+    "Partnership",
+    "PartnershipModel",
+    "Sector",
+    "Shock",
+    "TrustRule",
+]

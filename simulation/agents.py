@@ -1,0 +1,196 @@
+"""Agents: organizations of five sectors (A1, A2, A3, A5, A6) and citizens (A4).
+
+Organizations are ordinary Mesa agents holding their own state. Citizens are thin Mesa agents
+whose state lives in the numpy arrays of `CitizenPopulation`, so that the model updates a
+whole town in a few vector operations instead of a Python loop per person.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from mesa import Agent
+
+from .params import DOMAINS, Sector
+
+if TYPE_CHECKING:
+    from .model import PartnershipModel
+    from .partnership import Partnership
+
+# Sector profiles: priorities over (health, education, housing, livelihood), expertise in each
+# domain, a position on a two-dimensional organizational-culture plane, how strongly income
+# swings with the economy (C4), and how well services reach those in most need.
+PRIORITIES: dict[Sector, tuple[float, ...]] = {
+    Sector.NGO: (0.35, 0.15, 0.30, 0.20),
+    Sector.BUSINESS: (0.10, 0.20, 0.10, 0.60),
+    Sector.GOVERNMENT: (0.30, 0.30, 0.20, 0.20),
+    Sector.EDUCATION: (0.05, 0.70, 0.05, 0.20),
+    Sector.COMMUNITY: (0.30, 0.20, 0.20, 0.30),
+}
+EXPERTISE: dict[Sector, tuple[float, ...]] = {
+    Sector.NGO: (0.60, 0.40, 0.55, 0.40),
+    Sector.BUSINESS: (0.20, 0.30, 0.30, 0.65),
+    Sector.GOVERNMENT: (0.50, 0.50, 0.50, 0.40),
+    Sector.EDUCATION: (0.30, 0.80, 0.10, 0.50),
+    Sector.COMMUNITY: (0.40, 0.30, 0.30, 0.40),
+}
+CULTURE: dict[Sector, tuple[float, float]] = {
+    Sector.NGO: (0.2, 0.8),
+    Sector.BUSINESS: (0.9, 0.2),
+    Sector.GOVERNMENT: (0.8, 0.8),
+    Sector.EDUCATION: (0.5, 0.6),
+    Sector.COMMUNITY: (0.1, 0.5),
+}
+INCOME_SENSITIVITY: dict[Sector, float] = {
+    Sector.NGO: 1.0,
+    Sector.BUSINESS: 0.7,
+    Sector.GOVERNMENT: 0.3,
+    Sector.EDUCATION: 0.5,
+    Sector.COMMUNITY: 1.2,
+}
+TARGETING: dict[Sector, float] = {
+    Sector.NGO: 0.6,
+    Sector.BUSINESS: 0.2,
+    Sector.GOVERNMENT: 0.5,
+    Sector.EDUCATION: 0.4,
+    Sector.COMMUNITY: 0.7,
+}
+# Share of the town's monthly social spending that flows to each sector; the rest is a grant
+# pool that NGOs and community organizations compete for (C5).
+FUNDING_SHARE: dict[Sector, float] = {
+    Sector.GOVERNMENT: 0.40,
+    Sector.BUSINESS: 0.20,
+    Sector.NGO: 0.12,
+    Sector.EDUCATION: 0.12,
+    Sector.COMMUNITY: 0.04,
+}
+GRANT_SHARE = 0.12
+GRANT_SEEKERS = frozenset({Sector.NGO, Sector.COMMUNITY})
+
+
+class Organization(Agent):
+    """An organization that funds and delivers services, alone or through partnerships."""
+
+    sector: ClassVar[Sector]
+    model: PartnershipModel
+
+    def __init__(self, model: PartnershipModel, *, index: int, base_income: float) -> None:
+        super().__init__(model)
+        p = model.p
+        rng = model.rng
+        self.index = index
+        self.name = f"{self.sector.value}-{index}"
+        self.base_income = base_income
+        self.budget = 2.0 * base_income
+        self.expertise = np.clip(
+            np.asarray(EXPERTISE[self.sector]) * rng.uniform(0.75, 1.15, len(DOMAINS)), 0.02, 0.98
+        )
+        self.priorities = self._draw_priorities(p.goal_divergence)
+        self.culture = np.asarray(CULTURE[self.sector]) + rng.normal(0.0, 0.08, 2)
+        self.leadership = self._draw_leadership()
+        self.reliability = 1.0 - p.defection_rate * rng.uniform(0.0, 2.0)
+        self.memberships: list[Partnership] = []
+        self.accountability = p.accountability  # grows through government-community work (K2)
+        self.income = base_income
+        self.spending = 0.0
+
+    def _draw_priorities(self, divergence: float) -> np.ndarray:
+        """Sector priorities mixed with idiosyncratic ones; divergence is C1's lever."""
+        own = self.model.rng.dirichlet(np.full(len(DOMAINS), 0.4))
+        mix = (1.0 - divergence) * np.asarray(PRIORITIES[self.sector]) + divergence * own
+        return mix / mix.sum()
+
+    def _draw_leadership(self) -> float:
+        q = self.model.p.leadership_quality
+        return float(np.clip(q + self.model.rng.normal(0.0, 0.1), 0.0, 1.0))
+
+    @property
+    def targeting(self) -> float:
+        """How closely services follow real need (B7): 0 = first come, 1 = by need."""
+        if self.sector is Sector.GOVERNMENT:
+            return self.accountability
+        return TARGETING[self.sector] * (0.5 + 0.5 * self.model.p.accountability)
+
+    @property
+    def is_partnered(self) -> bool:
+        """Whether the organization belongs to any active partnership."""
+        return bool(self.memberships)
+
+    def change_leader(self) -> None:
+        """A new leader (C7): new priorities and leadership; partners' trust partly resets."""
+        p = self.model.p
+        new = self._draw_priorities(1.0)
+        mixed = (1.0 - p.priority_shift) * self.priorities + p.priority_shift * new
+        self.priorities = mixed / mixed.sum()
+        self.leadership = self._draw_leadership()
+        self.model.trust_state.reset(self.index, p.trust_reset)
+
+
+class NGO(Organization):
+    """Non-profit organization (A1): expertise in health and housing, volatile donations."""
+
+    sector = Sector.NGO
+
+
+class Business(Organization):
+    """Business (A2): finance and jobs; spends a social-responsibility budget."""
+
+    sector = Sector.BUSINESS
+
+
+class GovernmentAgency(Organization):
+    """Government agency (A3): the largest, steadiest budget; accountability matters (B7)."""
+
+    sector = Sector.GOVERNMENT
+
+
+class EducationInstitution(Organization):
+    """School, college or training centre (A5): education and skills for work (K3)."""
+
+    sector = Sector.EDUCATION
+
+
+class CommunityOrganization(Organization):
+    """Community-based organization (A6): faith group or recreation centre, close to people."""
+
+    sector = Sector.COMMUNITY
+
+
+ORGANIZATION_CLASSES: dict[Sector, type[Organization]] = {
+    cls.sector: cls
+    for cls in (NGO, Business, GovernmentAgency, EducationInstitution, CommunityOrganization)
+}
+
+
+class Citizen(Agent):
+    """A citizen (A4): receives services, takes part in decisions and may volunteer (K7).
+
+    Its state is a row of the population arrays; these properties only read it.
+    """
+
+    model: PartnershipModel
+
+    def __init__(self, model: PartnershipModel, *, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def welfare(self) -> np.ndarray:
+        """Welfare in each domain (health, education, housing, livelihood), in [0, 1]."""
+        return self.model.citizens.welfare[self.index]
+
+    @property
+    def composite_welfare(self) -> float:
+        """Geometric mean of the domain welfare."""
+        return float(self.model.citizens.composite[self.index])
+
+    @property
+    def participating(self) -> bool:
+        """Whether the citizen takes part in decisions this month (B5)."""
+        return bool(self.model.citizens.participating[self.index])
+
+    @property
+    def volunteering(self) -> bool:
+        """Whether the citizen volunteers in a K7 group."""
+        return bool(self.model.citizens.volunteering[self.index])

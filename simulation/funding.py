@@ -1,0 +1,64 @@
+"""Funding (C4), competition for the same funds (C5) and funding shocks (Z1).
+
+Income is lognormal around each organization's base with a sector-specific sensitivity, so
+NGOs and community organizations feel funding volatility most. A grant pool is split among
+NGOs and community organizations: by need when there is no competition, otherwise partly by a
+Tullock contest whose effort is burnt (rent dissipation, Tullock 1980).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .params import Sector
+
+CONTEST_EFFORT = 0.1  # share of reserves a grant-seeker burns per unit of competition
+
+
+@dataclass
+class FundingShocks:
+    """Income multipliers per sector while a funding cut lasts."""
+
+    cuts: list[tuple[frozenset[Sector], float, int]] = field(default_factory=list)
+
+    def add(self, sectors: frozenset[Sector], magnitude: float, until: int) -> None:
+        """Cut the income of `sectors` by `magnitude` until month `until` (exclusive)."""
+        self.cuts.append((sectors, magnitude, until))
+
+    def multiplier(self, sector: Sector, month: int) -> float:
+        """Product of all cuts in force for a sector this month."""
+        m = 1.0
+        for sectors, magnitude, until in self.cuts:
+            if sector in sectors and month < until:
+                m *= 1.0 - magnitude
+        return m
+
+    def expire(self, month: int) -> None:
+        """Forget cuts that have ended."""
+        self.cuts = [c for c in self.cuts if month < c[2]]
+
+
+def volatile_income(
+    base: np.ndarray, sensitivity: np.ndarray, volatility: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Lognormal income with mean `base`: base * exp(s e - s^2/2), s = volatility*sensitivity."""
+    s = volatility * sensitivity
+    return base * np.exp(s * rng.standard_normal(base.size) - 0.5 * s * s)
+
+
+def grant_contest(
+    need_shares: np.ndarray, reserves: np.ndarray, pool: float, competition: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split a grant pool; return (grants, effort burnt).
+
+    Share = (1 - c) * need share + c * effort share, effort = c * CONTEST_EFFORT * reserves.
+    """
+    if need_shares.size == 0 or pool <= 0:
+        return np.zeros_like(reserves), np.zeros_like(reserves)
+    effort = competition * CONTEST_EFFORT * np.maximum(reserves, 0.0)
+    total_effort = effort.sum()
+    contest = effort / total_effort if total_effort > 0 else need_shares
+    shares = (1.0 - competition) * need_shares + competition * contest
+    return pool * shares, effort

@@ -1,0 +1,458 @@
+"""Running runs on any `concurrent.futures` executor, surviving failing runs and dying workers.
+
+* A task is a *chunk* of runs (`run_chunk`); the chunk size adapts so a task lasts about
+  `target_task_s` seconds, which keeps per-task overhead low for tiny runs without
+  hurting load balance (never more than a fair share of what is left).
+* Each run is wrapped in ``try/except BaseException``: a run that raises comes back as a
+  record with its error and traceback.  (Dask never completes a future whose task raised a
+  BaseException, and `multiprocessing.Pool` hangs on it; EMA Workbench's hang.)
+* A worker that dies breaks a `ProcessPoolExecutor`: we build a new pool and retry the runs
+  that were in flight *one at a time*, so the culprit is identified; a run is recorded as
+  failed only after it has killed its worker `max_deaths` times on its own.
+* Only a bounded number of tasks is in flight, so the coordinator's memory does not grow
+  with the number of runs.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import BrokenExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from simulation.sweep.errors import SweepAborted, SweepError
+
+_IN_WORKER = False
+_HOST = socket.gethostname()
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run: its id, design point, replicate, seed and factor values."""
+
+    run_id: str
+    point_id: int
+    replicate: int
+    seed: int
+    factors: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of a sweep shares; sent with each chunk (small, plain values)."""
+
+    base_params: dict[str, Any]
+    shocks: tuple[dict[str, Any], ...]
+    steps: int
+    series_every: int = 0
+    outcomes: tuple[str, ...] | None = None
+    series: tuple[str, ...] | None = None
+    run_fn: Callable[..., Any] | None = None  # default: simulation.runner.run_one
+
+
+_SHOCK_CACHE: dict[int, tuple[Any, ...]] = {}
+
+
+def _shocks(ctx: RunContext) -> tuple[Any, ...]:
+    key = hash(repr(ctx.shocks))
+    if key not in _SHOCK_CACHE:
+        from simulation.params import Shock
+
+        _SHOCK_CACHE[key] = tuple(Shock.model_validate(s) for s in ctx.shocks)
+    return _SHOCK_CACHE[key]
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".replace("\n", " ").strip()
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
+    """Run one simulation and return its record; never raises except on Ctrl-C."""
+    start = time.perf_counter()
+    record: dict[str, Any] = {
+        "run_id": task.run_id,
+        "point_id": task.point_id,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "factors": task.factors,
+        "attempts": 1,
+        "series": None,
+    }
+    try:
+        fn = ctx.run_fn
+        if fn is None:
+            from simulation.runner import run_one as fn
+        result = fn(
+            {**ctx.base_params, **task.factors},
+            seed=task.seed,
+            steps=ctx.steps,
+            shocks=_shocks(ctx),
+            series_every=ctx.series_every or None,
+        )
+        outcomes = dict(result.outcomes)
+        if ctx.outcomes is not None:
+            missing = [k for k in ctx.outcomes if k not in outcomes]
+            if missing:
+                raise KeyError(f"the run reported no outcome {missing[0]!r}")
+            outcomes = {k: outcomes[k] for k in ctx.outcomes}
+        record["outcomes"] = {
+            k: (math.nan if v is None else float(v)) for k, v in outcomes.items()
+        }
+        if ctx.series_every and result.series is not None:
+            frame = result.series
+            cols = ctx.series if ctx.series is not None else [
+                c for c in frame.columns if c != "step"
+            ]
+            record["series"] = {
+                "step": frame["step"].to_numpy(dtype="int64"),
+                **{c: frame[c].to_numpy(dtype="float64") for c in cols},
+            }
+        record["status"] = "ok"
+    except KeyboardInterrupt:
+        raise  # Ctrl-C is not a model failure: the run is simply not recorded
+    except BaseException as exc:  # failure isolation, incl. SystemExit from model code
+        record.update(
+            status="failed", error=_one_line(exc), traceback=traceback.format_exc(),
+            outcomes=None, series=None,
+        )
+    record["duration_s"] = time.perf_counter() - start
+    record["finished_at"] = time.time()
+    record["worker"] = f"{_HOST}:{os.getpid()}"
+    return record
+
+
+def run_chunk(ctx: RunContext, tasks: list[RunTask]) -> list[dict[str, Any]]:
+    """One executor task: several runs in a row (amortizes per-task overhead)."""
+    return [run_task(ctx, t) for t in tasks]
+
+
+def died_record(task: RunTask, attempts: int, cause: BaseException) -> dict[str, Any]:
+    """Record for a run that kept killing its worker process (segfault, OOM kill...)."""
+    return {
+        "run_id": task.run_id,
+        "point_id": task.point_id,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "factors": task.factors,
+        "status": "failed",
+        "error": (
+            f"WorkerDied: the worker process died while running this run, {attempts} times "
+            f"on its own ({_one_line(cause)})"
+        ),
+        "traceback": None,
+        "attempts": attempts,
+        "outcomes": None,
+        "series": None,
+        "duration_s": math.nan,
+        "finished_at": time.time(),
+        "worker": None,
+    }
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+
+def _worker_init(coordinator_pid: int) -> None:
+    """Runs in each pool worker: exit when the coordinator is gone (e.g. kill -9), rather than
+    lingering as an orphan blocked on its task queue."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    # Ctrl-C is the coordinator's business: it saves what finished and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+            try:
+                os.kill(coordinator_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+
+    threading.Thread(target=watch, name="sweep-parent-watch", daemon=True).start()
+
+
+def _mp_context() -> Any:
+    """forkserver where available (fast, safe with threads, no __main__ re-import), else spawn.
+
+    The process-wide default start method is left alone (mesa.batch_run forces "spawn").
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["simulation.sweep.execute", "simulation.runner"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class Pool:
+    """An executor plus what the dispatcher needs to know about it."""
+
+    executor: Executor
+    capacity: int
+    description: str
+
+    def renew(self, cause: BaseException) -> None:
+        """Replace a broken executor, or give up."""
+        raise SweepAborted(
+            f"the executor broke ({_one_line(cause)}); finished runs are saved, run the same "
+            "command again to resume"
+        )
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Release the executor; ``cancel`` stops queued work (Ctrl-C, errors)."""
+
+
+class LocalPool(Pool):
+    """A process pool we own and may rebuild when a worker dies."""
+
+    def __init__(self, workers: int) -> None:
+        self.capacity = workers
+        self.description = f"process pool ({workers} workers)"
+        self.renewals = 0
+        self._make()
+
+    def _make(self) -> None:
+        self.executor = ProcessPoolExecutor(
+            max_workers=self.capacity,
+            mp_context=_mp_context(),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
+
+    def renew(self, cause: BaseException) -> None:
+        self.renewals += 1
+        if self.renewals > 1000:
+            super().renew(cause)
+        self.close(cancel=True)
+        self._make()
+
+    def close(self, *, cancel: bool = False) -> None:
+        ex = self.executor
+        assert isinstance(ex, ProcessPoolExecutor)
+        if not cancel:
+            ex.shutdown(wait=True)
+            return
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        ex.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+
+
+class ExternalPool(Pool):
+    """An executor the caller owns (we neither rebuild nor shut it down)."""
+
+    def __init__(self, executor: Executor, capacity: int | None = None) -> None:
+        self.executor = executor
+        self.capacity = capacity or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+        self.description = type(executor).__name__
+
+
+class DaskPool(Pool):
+    """A Dask distributed cluster, through its concurrent.futures interface."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - distributed is a declared dependency
+            raise SweepError(
+                "--scheduler needs the 'distributed' package (pip install 'dask[distributed]')"
+            ) from None
+        try:
+            self.client = Client(address, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepError(
+                f"scheduler {address!r}: cannot connect ({_one_line(exc)}); allowed: the "
+                "address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786"
+            ) from None
+        # pure=False: a resubmitted chunk must run again, not reuse an erred result
+        self.executor = self.client.get_executor(pure=False)
+        self.capacity = max(1, sum(self.client.nthreads().values()))
+        self.description = f"dask {address} ({self.capacity} threads)"
+
+    def close(self, *, cancel: bool = False) -> None:
+        try:
+            self.executor.shutdown(wait=not cancel)
+        finally:
+            self.client.close()
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submit time in this process (workers=0: debugging, profiling)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+class InlinePool(Pool):
+    """The serial executor."""
+
+    def __init__(self) -> None:
+        self.executor = InlineExecutor()
+        self.capacity = 1
+        self.description = "serial (in-process)"
+
+
+def make_pool(
+    executor: Executor | str | None, workers: int | None, scheduler: str | None
+) -> Pool:
+    """The executor to use: a given Executor, a Dask scheduler, serial, or a local pool."""
+    if isinstance(executor, Executor):
+        return ExternalPool(executor, workers)
+    if scheduler:
+        return DaskPool(scheduler)
+    if executor == "serial" or workers == 0:
+        return InlinePool()
+    if executor not in (None, "process"):
+        raise SweepError(
+            f"executor = {executor!r}: unknown (allowed: 'process', 'serial', or a "
+            "concurrent.futures.Executor)"
+        )
+    if workers is not None and workers < 0:
+        raise SweepError(f"workers = {workers}: must be 0 (serial) or more")
+    return LocalPool(workers or os.cpu_count() or 1)
+
+
+# --- the dispatch loop --------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    tasks: list[RunTask]
+    alone: bool  # submitted with nothing else in flight: a failure is its own fault
+
+
+@dataclass
+class Dispatcher:
+    """Feeds chunks to a pool and hands every finished run to `on_record`."""
+
+    ctx: RunContext
+    pool: Pool
+    on_record: Callable[[dict[str, Any]], None]
+    on_idle: Callable[[], None] = lambda: None
+    target_task_s: float = 2.0
+    max_chunk: int = 256
+    max_deaths: int = 2
+    max_consecutive_infra: int = 3
+    mean_run_s: float | None = None
+    _deaths: dict[str, int] = field(default_factory=dict)
+    _infra_streak: int = 0
+
+    def chunk_size(self, remaining: int) -> int:
+        """Runs per task: about target_task_s of work, at most a fair share of what is left."""
+        if self.mean_run_s is None:
+            return 1
+        size = int(self.target_task_s / max(self.mean_run_s, 1e-6))
+        fair = math.ceil(remaining / (2 * self.pool.capacity))
+        return max(1, min(size, fair, self.max_chunk))
+
+    def _learn(self, records: list[dict[str, Any]]) -> None:
+        for r in records:
+            d = r.get("duration_s")
+            if d is None or not math.isfinite(d):
+                continue
+            self.mean_run_s = d if self.mean_run_s is None else 0.8 * self.mean_run_s + 0.2 * d
+
+    def run(self, tasks: Iterator[RunTask], n_tasks: int) -> None:
+        """Run every task; returns when all are recorded.  Ctrl-C propagates."""
+        inflight: dict[Future[Any], _Chunk] = {}
+        suspects: deque[RunTask] = deque()
+        submitted = 0
+        exhausted = False
+        max_inflight = 2 * self.pool.capacity
+
+        def submit(chunk: list[RunTask], *, alone: bool = False) -> None:
+            fut = self.pool.executor.submit(run_chunk, self.ctx, chunk)
+            inflight[fut] = _Chunk(chunk, alone)
+
+        while True:
+            if suspects:
+                if not inflight:  # suspects run on their own until cleared
+                    submit([suspects.popleft()], alone=True)
+            elif not exhausted:
+                while len(inflight) < max_inflight:
+                    chunk = list(islice(tasks, self.chunk_size(n_tasks - submitted)))
+                    if not chunk:
+                        exhausted = True
+                        break
+                    submitted += len(chunk)
+                    submit(chunk)
+            if not inflight:
+                if suspects:
+                    continue
+                break
+            done, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
+            self.on_idle()
+            for fut in done:
+                if fut not in inflight:
+                    continue  # already handled with a broken pool
+                chunk = inflight.pop(fut)
+                exc = fut.exception()
+                if exc is None:
+                    records = fut.result()
+                    self._infra_streak = 0
+                    self._learn(records)
+                    for r in records:
+                        self.on_record(r)
+                    continue
+                if isinstance(exc, KeyboardInterrupt):
+                    raise exc
+                broken = isinstance(exc, BrokenExecutor)
+                # With a broken pool every task in flight is lost; keep any that finished.
+                lost = [chunk]
+                if broken:
+                    for other, other_chunk in list(inflight.items()):
+                        inflight.pop(other)
+                        if other.done() and other.exception() is None:
+                            for r in other.result():
+                                self.on_record(r)
+                        else:
+                            lost.append(other_chunk)
+                for c in lost:
+                    self._suspect(c, exc, suspects)
+                if broken:
+                    self.pool.renew(exc)
+
+    def _suspect(self, chunk: _Chunk, exc: BaseException, suspects: deque[RunTask]) -> None:
+        if not chunk.alone:
+            suspects.extend(chunk.tasks)  # retried one by one to find the culprit
+            return
+        (task,) = chunk.tasks
+        n = self._deaths.get(task.run_id, 0) + 1
+        self._deaths[task.run_id] = n
+        if n < self.max_deaths:
+            suspects.appendleft(task)
+            return
+        self._infra_streak += 1
+        if self._infra_streak >= self.max_consecutive_infra:
+            raise SweepAborted(
+                f"{self._infra_streak} runs in a row lost their worker ({_one_line(exc)}); the "
+                f"executor looks broken. Finished runs are saved; run the same command again to "
+                "resume"
+            )
+        self.on_record(died_record(task, n, exc))

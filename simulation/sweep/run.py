@@ -1,0 +1,267 @@
+"""`run_sweep`: validate, refuse or resume the results folder, run what is missing, record it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulation.sweep.errors import SweepError
+from simulation.sweep.execute import Dispatcher, RunContext, RunTask, make_pool
+from simulation.sweep.manifest import (
+    MANIFEST_FORMAT,
+    diff_keys,
+    environment,
+    file_sha256,
+    now_iso,
+    read_manifest,
+    write_manifest,
+)
+from simulation.sweep.seeds import context_digest, run_id, run_seed
+from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep
+from simulation.sweep.store import SWEEP_COPY, RunStore, write_bytes_atomic
+
+
+@dataclass
+class SweepReport:
+    """What a sweep call did and where the results are."""
+
+    name: str
+    results_dir: Path
+    total: int  # runs in the design
+    skipped: int  # already on disk at start
+    ran: int  # recorded in this call
+    ok: int  # successful runs in this call
+    failed: int  # failed runs in the whole dataset
+    elapsed_s: float
+    executor: str
+    warnings: tuple[str, ...] = ()
+    summary: Any = None  # simulation.sweep.summary.Summary when summarized
+
+    @property
+    def complete(self) -> bool:
+        """Every run of the design is on disk (successful or failed)."""
+        return self.skipped + self.ran >= self.total
+
+    @property
+    def exit_code(self) -> int:
+        """0 if every run succeeded, 1 if some failed or are missing."""
+        return 0 if self.complete and self.failed == 0 else 1
+
+    @property
+    def rate(self) -> float:
+        """Runs per second in this call."""
+        return self.ran / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def iter_runs(resolved: ResolvedSweep) -> Iterator[RunTask]:
+    """Every run of the design, replicate by replicate (a whole-design picture comes early)."""
+    ctx = context_digest(resolved.base_params, resolved.shocks, resolved.steps)
+    common = resolved.spec.design.common_random_numbers
+    for rep in range(resolved.spec.replications):
+        for pid, point in enumerate(resolved.points):
+            seed = run_seed(resolved.root_seed, pid, rep, common=common)
+            yield RunTask(run_id(ctx, point, pid, rep, seed), pid, rep, seed, point)
+
+
+def _check_folder(store: RunStore, resolved: ResolvedSweep, fresh: bool) -> None:
+    if fresh or not store.has_results():
+        return
+    old = read_manifest(store.manifest_path)
+    if old is None:
+        raise SweepError(
+            f"{store.root}: holds results but no readable _manifest.json, so they cannot be "
+            "matched to this sweep (allowed: --fresh to discard them, or --out elsewhere)"
+        )
+    if old.get("spec_hash") != resolved.spec_hash:
+        changed = diff_keys(old.get("spec", {}), resolved.normalized())
+        what = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "") or "the spec"
+        raise SweepError(
+            f"{store.root}: holds results of a different sweep (changed: {what}); refusing to "
+            "mix them (allowed: --fresh to discard them, or --out for a new folder)"
+        )
+
+
+def _new_manifest(resolved: ResolvedSweep, old: dict[str, Any] | None) -> dict[str, Any]:
+    spec = resolved.spec
+    manifest = dict(old) if old else {}
+    outcome_order = resolved.outcomes or resolved.known_outcomes
+    manifest.update(
+        format=MANIFEST_FORMAT,
+        name=spec.name,
+        description=spec.description,
+        sweep_file=str(spec.source) if spec.source else None,
+        sweep_file_sha256=file_sha256(spec.source_text),
+        spec_hash=resolved.spec_hash,
+        spec=resolved.normalized(),
+        base=resolved.base_name,
+        root_seed=resolved.root_seed,
+        steps=resolved.steps,
+        method=spec.design.method,
+        common_random_numbers=spec.design.common_random_numbers,
+        factors=list(resolved.factor_names),
+        factor_types=resolved.factor_types,
+        problem=resolved.problem,
+        n_points=resolved.n_points,
+        replications=spec.replications,
+        n_runs=resolved.n_runs,
+        outcome_order=list(outcome_order),
+        highlight=list(spec.outputs.highlight) if spec.outputs.highlight else None,
+        series_every=spec.outputs.series_every,
+    )
+    manifest.setdefault("created", now_iso())
+    manifest.setdefault("sessions", [])
+    return manifest
+
+
+def run_sweep(
+    spec: SweepSpec | str | Path,
+    out_dir: str | Path | None = None,
+    executor: Executor | str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    progress: bool = True,
+    *,
+    retry_failed: bool = False,
+    summarize: bool = True,
+    run_fn: Callable[..., Any] | None = None,
+    flush_seconds: float = 5.0,
+    flush_runs: int = 500,
+    target_task_s: float = 2.0,
+) -> SweepReport:
+    """Run (or resume) a sweep, streaming results to ``out_dir`` (default results/<name>/).
+
+    executor: None or "process" (local process pool, ``workers`` processes, default all
+    cores), "serial" (in this process; also ``workers=0``), or any concurrent.futures
+    Executor.  ``scheduler``: address of a Dask scheduler (overrides executor).
+    Runs already on disk are skipped; a different sweep in ``out_dir`` is refused
+    (`SweepError`) unless ``fresh=True``.  Failed runs are kept as data and not retried unless
+    ``retry_failed``.  ``run_fn`` replaces `simulation.runner.run_one` (a picklable,
+    module-level function; for tests and wrappers).  Ctrl-C saves what finished and re-raises.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    resolved = spec.resolve()
+    root = Path(out_dir) if out_dir is not None else Path("results") / spec.name
+    store = RunStore(
+        root, resolved.factor_types, flush_seconds=flush_seconds, flush_runs=flush_runs
+    )
+    _check_folder(store, resolved, fresh)  # before anything is written or started
+    pool = make_pool(executor, workers, scheduler)
+
+    ok_now = failed_now = ran = 0
+    interrupted = True
+    bar = None
+    try:
+        if fresh:
+            store.wipe()
+        root.mkdir(parents=True, exist_ok=True)
+        warnings = store.prepare()
+        on_disk = store.scan()
+        if resolved.spec.source_text is not None:
+            write_bytes_atomic(resolved.spec.source_text.encode(), root / SWEEP_COPY)
+
+        design_ids = {t.run_id for t in iter_runs(resolved)}
+        done = {
+            rid for rid, status in on_disk.items()
+            if rid in design_ids and (status == "ok" or not retry_failed)
+        }
+        failed_before = sum(
+            1 for rid in done if on_disk[rid] != "ok"
+        )
+        del design_ids, on_disk
+        todo = resolved.n_runs - len(done)
+
+        manifest = _new_manifest(resolved, read_manifest(store.manifest_path))
+        session: dict[str, Any] = {
+            "started": now_iso(),
+            "ended": None,
+            "status": "running",
+            "argv": list(sys.argv),
+            "cwd": os.getcwd(),
+            "executor": pool.description,
+            "run_fn": None if run_fn is None else f"{run_fn.__module__}.{run_fn.__qualname__}",
+            "skipped": len(done),
+            "to_run": todo,
+            "environment": environment(),
+        }
+        manifest["sessions"].append(session)
+        manifest["latest"] = session
+        write_manifest(store.manifest_path, manifest)
+
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(
+                total=resolved.n_runs, initial=len(done), unit="run", desc=spec.name,
+                dynamic_ncols=True, smoothing=0.1,
+            )
+            bar.set_postfix(failed=failed_before)
+
+        def on_record(rec: dict[str, Any]) -> None:
+            nonlocal ok_now, failed_now, ran
+            store.add(rec)
+            ran += 1
+            if rec["status"] == "ok":
+                ok_now += 1
+            else:
+                failed_now += 1
+            if bar is not None:
+                bar.update()
+                if rec["status"] != "ok":
+                    bar.set_postfix(failed=failed_before + failed_now)
+
+        ctx = RunContext(
+            base_params=resolved.base_params,
+            shocks=resolved.shocks,
+            steps=resolved.steps,
+            series_every=spec.outputs.series_every,
+            outcomes=resolved.outcomes,
+            series=resolved.series,
+            run_fn=run_fn,
+        )
+        pending = (t for t in iter_runs(resolved) if t.run_id not in done)
+        Dispatcher(
+            ctx, pool, on_record, on_idle=store.maybe_flush, target_task_s=target_task_s
+        ).run(pending, todo)
+        store.flush()
+        interrupted = False
+    finally:
+        if bar is not None:
+            bar.close()
+        try:
+            store.flush()
+        finally:
+            pool.close(cancel=interrupted)
+            if "session" in locals():
+                session.update(
+                    ended=now_iso(),
+                    status="interrupted" if interrupted else "complete",
+                    ran=ran, ok=ok_now, failed=failed_now,
+                )
+                write_manifest(store.manifest_path, manifest)
+
+    report = SweepReport(
+        name=spec.name,
+        results_dir=root,
+        total=resolved.n_runs,
+        skipped=len(done),
+        ran=ran,
+        ok=ok_now,
+        failed=failed_before + failed_now,
+        elapsed_s=time.perf_counter() - t0,
+        executor=pool.description,
+        warnings=tuple(warnings),
+    )
+    if summarize:
+        from simulation.sweep.summary import summarize as _summarize
+
+        report.summary = _summarize(root)
+    return report

@@ -1,0 +1,1 @@
+"""Browser visualizer: views, controls and the offline server behind ``partnership viz``."""
