@@ -26,7 +26,7 @@ EN: dict[str, str] = {
     "scenario": "Scenario",
     "seed": "Random seed",
     "seed_hint": "A whole number; the same seed gives the same run.",
-    "seed_bad": "The seed must be a whole number from 0 to {max}; \"{value}\" is not. "
+    "seed_bad": 'The seed must be a whole number from 0 to {max}; "{value}" is not. '
     "The model keeps its last good seed.",
     "parameters": "Levers",
     "pending": "Changed levers apply when you press Reset.",
@@ -132,8 +132,7 @@ EN: dict[str, str] = {
     "for {months} months.",
     "ev_leadership_shock": "Month {step}: new leaders took over at {orgs}; trust in them "
     "partly resets.",
-    "ev_leadership_turnover": "Month {step}: {orgs} got a new leader; partners must rebuild "
-    "trust.",
+    "ev_leadership_turnover": "Month {step}: {orgs} got a new leader; partners must rebuild trust.",
     "ev_other": "Month {step}: {kind}.",
     "and": "and",
     "all_sectors": "all sectors",
@@ -220,7 +219,7 @@ ID: dict[str, str] = {
     "scenario": "Skenario",
     "seed": "Benih acak (seed)",
     "seed_hint": "Bilangan bulat; benih yang sama menghasilkan jalannya simulasi yang sama.",
-    "seed_bad": "Benih harus bilangan bulat dari 0 sampai {max}; \"{value}\" tidak memenuhi. "
+    "seed_bad": 'Benih harus bilangan bulat dari 0 sampai {max}; "{value}" tidak memenuhi. '
     "Model tetap memakai benih terakhir yang benar.",
     "parameters": "Pengungkit",
     "pending": "Perubahan pengungkit berlaku setelah Anda menekan Ulang.",

@@ -116,6 +116,7 @@ class PartnershipModel(Model):
         )
         Citizen.create_agents(self, p.n_citizens, index=range(p.n_citizens))
         self.organizations: list[Organization] = self._create_organizations()
+        self.initial_money = sum(o.budget for o in self.organizations)
         self.trust_state = self._initial_trust()
         self.org_network = nx.Graph()
         for org in self.organizations:
@@ -129,6 +130,10 @@ class PartnershipModel(Model):
         self.failed = 0
         self._delivery: Delivery | None = None
         self._spending = 0.0
+        # Money accounting: every unit that enters budgets and where it went (conservation).
+        self.ledger = dict.fromkeys(
+            ("income", "spent", "contest", "pooled", "solo", "leakage", "governance"), 0.0
+        )
         self._scheduled = [partial(self.apply_shock, s) for s in shocks]
         for shock, call in zip(shocks, self._scheduled, strict=True):
             self.schedule_event(call, at=float(shock.step))
@@ -222,6 +227,9 @@ class PartnershipModel(Model):
             org.spending = float(spend[i])
         self._contest = np.minimum(effort, spend)
         self._spending = float(spend.sum())
+        self.ledger["income"] += float(income.sum())
+        self.ledger["spent"] += self._spending
+        self.ledger["contest"] += float(self._contest.sum())
         self.funding_shocks.expire(month)
         return spend - self._contest
 
@@ -305,7 +313,7 @@ class PartnershipModel(Model):
         joinable = [
             ps
             for ps in choice.memberships
-            if not ps.volunteers
+            if not ps.volunteers.size
             and len(ps.members) < p.max_members
             and ps.kind in {kind_of(org.sector, m.sector) for m in ps.members}
             and np.mean([self.trust[m.index, org.index] for m in ps.members]) >= p.trust_threshold
@@ -315,9 +323,7 @@ class PartnershipModel(Model):
         else:
             kind = kind_of(org.sector, choice.sector)
             assert kind is not None
-            self._create(
-                [org, choice], kind=kind, formal=bool(self.rng.random() < p.formal_share)
-            )
+            self._create([org, choice], kind=kind, formal=bool(self.rng.random() < p.formal_share))
 
     def _partner_score(self, org: Organization, other: Organization, trust: float) -> float:
         """Expected benefit (complementary expertise and money) + trust + goals - culture + ties."""
@@ -372,7 +378,7 @@ class PartnershipModel(Model):
             return
         chosen = self.rng.choice(pool, size=min(size, pool.size), replace=False)
         ps = self._create([host], kind="K7", formal=False)
-        ps.volunteers = sorted(int(c) for c in chosen)
+        ps.volunteers = np.sort(chosen)
         pop.volunteering[chosen] = True
 
     # 4. contributions -------------------------------------------------------
@@ -417,6 +423,8 @@ class PartnershipModel(Model):
         paid = wanted * scale[None, :]
         kept = paid >= GOOD_CONTRIBUTION * promise
         self._solo = spend - paid.sum(axis=0)
+        self.ledger["pooled"] += float(paid.sum())
+        self.ledger["solo"] += float(self._solo.sum())
         return paid, kept
 
     # 5. trust ------------------------------------------------------------------
@@ -467,6 +475,7 @@ class PartnershipModel(Model):
         acc = np.array([o.accountability for o in self.organizations])
         lost = np.where(gov, money * LEAKAGE * (1.0 - acc), 0.0)
         self._leakage = float(lost.sum())
+        self.ledger["leakage"] += self._leakage
         money -= lost
         units = (money[:, None] * self.priorities) / UNIT_COST
         targeting = np.array([o.targeting for o in self.organizations])
@@ -483,14 +492,17 @@ class PartnershipModel(Model):
         size = m.sum(axis=1)
         contributed = paid.sum(axis=1)
         weights = np.where(contributed[:, None] > 0, paid, m)
-        n_vol = np.array([len(ps.volunteers) for ps in parts], dtype=float)
+        n_vol = np.array([ps.volunteers.size for ps in parts], dtype=float)
         extra = np.array([ps.carry for ps in parts]) + n_vol * p.volunteer_value
         for ps in parts:
             ps.carry = 0.0
         cross = ((m @ self.alignment) * m).sum(axis=1) - size
         consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
         effectiveness = np.array(
-            [ps.choose_governance(p.leadership_quality, c) for ps, c in zip(parts, consensus, strict=True)]
+            [
+                ps.choose_governance(p.leadership_quality, c)
+                for ps, c in zip(parts, consensus, strict=True)
+            ]
         )
         overhead = np.array([ps.governance_cost_share(p.governance_cost) for ps in parts])
         conflict = (1.0 - consensus) * (1.0 - effectiveness)
@@ -517,6 +529,7 @@ class PartnershipModel(Model):
             ps.output = float(output[k])
             ps.conflict = float(conflict[k])
         self._governance_spend = float((overhead * pool).sum())
+        self.ledger["governance"] += self._governance_spend
         self._record_value(paid, contributed, output, focus, quality)
         # Formal pools run one case registry; informal cooperation coordinates only partly.
         share = np.where(formal, 1.0, p.informal_strength)
@@ -539,12 +552,10 @@ class PartnershipModel(Model):
             targeting=np.concatenate([solo_tau, pool_tau]),
             coordinated=np.concatenate([np.zeros(len(solo_tau), bool), pool_coord]),
         )
-        pop = self.citizens
-        pop.welfare *= 1.0 - p.welfare_decay
-        pop.touch()
         self._delivery = deliver(
-            pop,
+            self.citizens,
             channels,
+            decay=p.welfare_decay,
             service_effect=p.service_effect,
             ownership_effect=p.ownership_effect,
             rng=self.rng,
@@ -603,7 +614,7 @@ class PartnershipModel(Model):
         trusts = self._member_trust(self._m)
         for k, ps in enumerate(list(self.partnerships)):
             ps.age += 1
-            if ps.volunteers:
+            if ps.volunteers.size:
                 self._review_volunteers(ps)
             leaving: list[tuple[Organization, str]] = []
             if len(ps.members) > 1:
@@ -629,11 +640,10 @@ class PartnershipModel(Model):
 
     def _review_volunteers(self, ps: Partnership) -> None:
         """Volunteers drift away; a group with fewer than two dissolves (K7)."""
-        stay = self.rng.random(len(ps.volunteers)) >= VOLUNTEER_DROPOUT
-        gone = [c for c, s in zip(ps.volunteers, stay, strict=True) if not s]
-        self.citizens.volunteering[gone] = False
-        ps.volunteers = [c for c, s in zip(ps.volunteers, stay, strict=True) if s]
-        if len(ps.volunteers) < 2:
+        stay = self.rng.random(ps.volunteers.size) >= VOLUNTEER_DROPOUT
+        self.citizens.volunteering[ps.volunteers[~stay]] = False
+        ps.volunteers = ps.volunteers[stay]
+        if ps.volunteers.size < 2:
             self._dissolve(ps, "volunteers left", failed=True)
 
     def _leave(self, ps: Partnership, m: Organization, reason: str) -> None:
@@ -704,6 +714,11 @@ class PartnershipModel(Model):
             cause="shock",
         )
 
+    @property
+    def money_held(self) -> float:
+        """Money in organizations' reserves plus exit fees waiting in partnership pools."""
+        return sum(o.budget for o in self.organizations) + sum(ps.carry for ps in self.partnerships)
+
     def _log(self, kind: str, **data: Any) -> None:
         self.events.append(Event(self.steps, kind, data))
 
@@ -711,7 +726,7 @@ class PartnershipModel(Model):
     @property
     def domain_welfare(self) -> np.ndarray:
         """Mean welfare in each domain."""
-        return self.citizens.welfare.mean(axis=0)
+        return self.citizens.domain_means
 
     @property
     def community_welfare(self) -> float:
@@ -741,18 +756,18 @@ class PartnershipModel(Model):
     @property
     def gini(self) -> float:
         """Gini of citizens' composite welfare."""
-        return wf.gini(self.citizens.composite)
+        return self.citizens.inequality[0]
 
     @property
     def sen_welfare(self) -> float:
         """Sen's W = mean (1 - Gini) of composite welfare."""
-        return wf.sen_welfare(self.citizens.composite)
+        return self.citizens.inequality[1]
 
     @property
     def coverage(self) -> float:
         """Service reach (B1, Z3): share of citizens served in at least one domain this month."""
         d = self._delivery
-        return float(d.served.any(axis=1).mean()) if d is not None else 0.0
+        return d.reached / self.citizens.n if d is not None else 0.0
 
     @property
     def active_partnerships(self) -> int:
@@ -824,7 +839,7 @@ class PartnershipModel(Model):
     @property
     def awareness(self) -> float:
         """Mean awareness of services (B4)."""
-        return float(self.citizens.awareness.mean())
+        return float(self.citizens.awareness.mean(dtype=np.float64))
 
     @property
     def government_accountability(self) -> float:

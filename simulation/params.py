@@ -186,7 +186,7 @@ class ModelParams(BaseModel):
     service_effect: Unit = Field(
         0.3, description="Share of the welfare gap one quality-1 service closes."
     )
-    initial_welfare: Unit = Field(0.4, description="Mean initial welfare in each domain.")
+    initial_welfare: Unit = Field(0.3, description="Mean initial welfare in each domain.")
 
     @model_validator(mode="after")
     def _check_consistency(self) -> ModelParams:
@@ -201,8 +201,8 @@ class ModelParams(BaseModel):
     @property
     def n_organizations(self) -> int:
         """Number of organizations of all sectors."""
-        return self.n_ngo + self.n_business + self.n_government + self.n_education + (
-            self.n_community
+        return (
+            self.n_ngo + self.n_business + self.n_government + self.n_education + (self.n_community)
         )
 
     def sector_counts(self) -> dict[Sector, int]:
@@ -223,9 +223,7 @@ class Shock(BaseModel):
 
     step: int = Field(ge=1, le=100_000, description="Month at whose end the shock hits.")
     kind: Literal["funding_cut", "leadership_change"]
-    sectors: tuple[Sector, ...] = Field(
-        tuple(Sector), description="Sectors hit (default: all)."
-    )
+    sectors: tuple[Sector, ...] = Field(tuple(Sector), description="Sectors hit (default: all).")
     magnitude: Unit = Field(
         0.5, description="funding_cut: share of income lost; leadership_change: share of orgs."
     )

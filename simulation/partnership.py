@@ -40,9 +40,7 @@ def kind_of(a: Sector, b: Sector) -> str | None:
     return KIND_OF_PAIR.get(frozenset({a, b}))
 
 
-def governance_fit(
-    mode: Governance, size: int, mean_trust: float, consensus: float
-) -> float:
+def governance_fit(mode: Governance, size: int, mean_trust: float, consensus: float) -> float:
     """How well a governance mode suits a network, after Provan & Kenis (2008), in [0, 1].
 
     Shared governance suits few members with high trust and goal consensus; a lead
@@ -81,7 +79,7 @@ class Partnership:
         self.governance = governance
         self.started = started
         self.duration = duration
-        self.volunteers: list[int] = []  # citizen indices (K7)
+        self.volunteers = np.zeros(0, dtype=np.int64)  # citizen indices (K7)
         self.pool = 0.0
         self.output = 0.0
         self.effectiveness = 0.0
@@ -127,7 +125,7 @@ class Partnership:
 
         Effectiveness = fit of the mode x quality of whoever leads (C6).
         """
-        size = len(self.members) + (1 if self.volunteers else 0)
+        size = len(self.members) + (1 if self.volunteers.size else 0)
         modes = (
             [Governance.SHARED, Governance.LEAD, Governance.NAO]
             if self.requested_governance is Governance.ADAPTIVE

@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from .params import DOMAINS, KINDS  # noqa: E402
+from .params import DOMAINS, KINDS
 
 
 def run_figure(frame: pd.DataFrame, title: str) -> plt.Figure:

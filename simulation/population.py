@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from . import kernels
 from .params import DOMAINS
-from .welfare import geometric_mean
+from .welfare import gini
 
 FORGETTING = 0.02  # monthly share of awareness lost without reminders
 SERVED_AWARENESS = 0.5  # share of the awareness gap closed by being served
@@ -53,28 +54,49 @@ class CitizenPopulation:
             n,
         )
         noise = rng.normal(0.0, 0.08, (n, len(DOMAINS)))
-        self.welfare: NDArray[np.float64] = np.clip(base[:, None] + noise, 0.01, 0.99)
-        self.awareness: NDArray[np.float64] = rng.beta(2.0, 3.0, n)
-        self.propensity: NDArray[np.float64] = (
-            rng.beta(2.0, 2.0, n) * 2.0 * participation if participation > 0 else np.zeros(n)
+        self.welfare: NDArray[np.float32] = np.clip(base[:, None] + noise, 0.01, 0.99).astype(
+            np.float32
         )
+        self.awareness: NDArray[np.float32] = rng.beta(2.0, 3.0, n).astype(np.float32)
+        self.propensity: NDArray[np.float32] = (
+            rng.beta(2.0, 2.0, n) * 2.0 * participation if participation > 0 else np.zeros(n)
+        ).astype(np.float32)
         np.clip(self.propensity, 0.0, 1.0, out=self.propensity)
         self.participating: NDArray[np.bool_] = np.zeros(n, dtype=bool)
         self.volunteering: NDArray[np.bool_] = np.zeros(n, dtype=bool)
-        self.served: NDArray[np.bool_] = np.zeros((n, len(DOMAINS)), dtype=bool)
+        self.served_any: NDArray[np.bool_] = np.zeros(n, dtype=bool)
         self.neighbours = small_world(n, degree, rewiring, rng)
-        self._composite: NDArray[np.float64] | None = None
+        self._composite: NDArray[np.float32] | None = None
+        self._inequality: tuple[float, float] | None = None
+        self._means: NDArray[np.float64] | None = None
 
     @property
-    def composite(self) -> NDArray[np.float64]:
-        """Per-citizen geometric mean of domain welfare (cached until welfare changes)."""
+    def composite(self) -> NDArray[np.float32]:
+        """Per-citizen geometric mean of domain welfare."""
         if self._composite is None:
-            self._composite = np.asarray(geometric_mean(self.welfare, axis=1))
+            self._composite = np.prod(self.welfare, axis=1) ** np.float32(1 / len(DOMAINS))
         return self._composite
 
-    def touch(self) -> None:
-        """Invalidate cached aggregates after welfare changed."""
-        self._composite = None
+    @property
+    def domain_means(self) -> NDArray[np.float64]:
+        """Mean welfare per domain."""
+        if self._means is None:
+            self._means = self.welfare.mean(axis=0, dtype=np.float64)
+        return self._means
+
+    @property
+    def inequality(self) -> tuple[float, float]:
+        """(Gini, Sen welfare) of composite welfare, cached until welfare changes."""
+        if self._inequality is None:
+            g = gini(self.composite)
+            self._inequality = (g, float(self.composite.mean(dtype=np.float64)) * (1.0 - g))
+        return self._inequality
+
+    def refresh(self, *, composite: NDArray[np.float32], domain_means: NDArray[np.float64]) -> None:
+        """Take aggregates computed during delivery; drop other caches."""
+        self._composite = composite
+        self._means = domain_means
+        self._inequality = None
 
     def draw_participation(self, engagement: float, rng: np.random.Generator) -> None:
         """Who takes part in decisions this month (B5): propensity x how much they are asked.
@@ -82,18 +104,10 @@ class CitizenPopulation:
         `engagement` in [0.5, 1] rises with community-linked partnerships, which invite
         citizens in (article 000: partnerships involve the community in decisions).
         """
-        self.participating = rng.random(self.n) < self.propensity * engagement
+        self.participating = rng.random(self.n, dtype=np.float32) < self.propensity * engagement
 
-    def spread_awareness(self, spread: float) -> None:
+    def spread_awareness(self, rate: float) -> None:
         """News of services travels along social ties; unused knowledge fades (B4)."""
-        heard = self.awareness[self.neighbours].mean(axis=1)
-        a = self.awareness
-        a *= 1.0 - FORGETTING
-        a += spread * (1.0 - a) * heard
-        served_any = self.served.any(axis=1)
-        a[served_any] += SERVED_AWARENESS * (1.0 - a[served_any])
-        np.clip(a, 0.0, 1.0, out=a)
-
-    def need(self) -> NDArray[np.float64]:
-        """Unmet need in each domain: the welfare gap 1 - w."""
-        return 1.0 - self.welfare
+        kernels.spread(
+            self.awareness, self.neighbours, self.served_any, rate, FORGETTING, SERVED_AWARENESS
+        )

@@ -53,7 +53,7 @@ def _allowed(loc: tuple[Any, ...]) -> str:
     fields: dict[str, Any] = Scenario.model_fields
     field = None
     for part in loc:
-        if isinstance(part, int) or field is not None and part not in fields:
+        if isinstance(part, int) or (field is not None and part not in fields):
             continue
         field = fields.get(part)
         if field is None:

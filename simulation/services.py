@@ -9,9 +9,12 @@ collapse into two coefficients per domain, so delivery costs O(citizens), not
 O(citizens x channels).
 
 Coordinated channels share one registry and never serve the same person twice in a month:
-a citizen gets a coordinated unit with probability min(1, lambda_c). Uncoordinated channels
-draw independently, so a citizen receives Poisson(lambda_u) units of which only the first
-helps: the rest is duplicated effort.
+a citizen gets a coordinated unit with probability p_c = min(1, s lambda_c) (water-filling).
+Uncoordinated channels draw independently, so a citizen receives Poisson(lambda_u) units
+and is served by them with probability p_u = 1 - exp(-lambda_u); all units beyond the first
+are duplicated effort, E = lambda_u - p_u per citizen, plus p_c p_u where both reach the
+same person. One uniform draw per citizen and domain decides: coordinated if u < p_c, served
+if u < 1 - (1 - p_c)(1 - p_u).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from . import kernels
 from .population import CitizenPopulation
 
 Array = NDArray[np.float64]
 _EPS = 1e-12
+FILL_ITERATIONS = 40
 
 
 @dataclass(frozen=True)
@@ -42,77 +47,93 @@ class Delivery:
     """What one month of delivery did."""
 
     units: float  # units offered
-    hits: float  # units received, duplicates included
-    served: NDArray[np.bool_]  # (n, D) served at least once
+    hits: float  # expected units received, duplicates included
+    reached: int  # citizens served in at least one domain
     welfare_gain: float  # sum of welfare gained over citizens and domains
-    duplicates: float  # units that reached someone already served by another channel
+    duplicates: float  # expected units that reached someone already served
 
 
-def _expected_units(
-    units: Array, targeting: Array, awareness: Array, relative_need: Array
+def reach_coefficients(
+    units: Array, targeting: Array, aware_sum: float, aware_relneed: Array
 ) -> tuple[Array, Array]:
-    """Expected units per citizen and domain, and the unit-weighted channel quality weights."""
-    a_sum = awareness.sum()
-    b = awareness @ relative_need  # (D,)
+    """(c0, c1) per domain with lambda_i = a_i (c0 + c1 * need_i / mean need).
+
+    A channel with u units and targeting tau gives citizen i the expected share
+    a_i ((1 - tau) + tau n_i) / Z with Z = A (1 - tau) + tau B, A = sum a, B = sum a n.
+    """
     tau = targeting[:, None]
-    z = a_sum * (1.0 - tau) + tau * b[None, :]  # normalizer per channel and domain
-    z = np.maximum(z, _EPS)
-    c0 = (units * (1.0 - tau) / z).sum(axis=0)
-    c1 = (units * tau / z).sum(axis=0)
-    return awareness[:, None] * (c0[None, :] + c1[None, :] * relative_need), units.sum(axis=0)
+    z = np.maximum(aware_sum * (1.0 - tau) + tau * aware_relneed[None, :], _EPS)
+    return (units * (1.0 - tau) / z).sum(axis=0), (units * tau / z).sum(axis=0)
 
 
-def water_fill(lam: Array, iterations: int = 12) -> Array:
-    """Chance of one coordinated unit per citizen: min(1, s * lam), s set so no unit is lost.
+def water_fill_scale(pop: CitizenPopulation, c0: Array, k1: Array, total: Array) -> Array:
+    """Scale s per domain so that sum_i min(1, s lambda_i) = total units (none lost).
 
     A shared registry sends units that would reach someone already served to the next person
-    in line, so the expected total stays sum(lam) until everyone is served.
+    in line. Domains where nobody is offered more than one unit keep s = 1.
     """
-    total = lam.sum(axis=0)
     scale = np.ones_like(total)
-    for _ in range(iterations):
-        capped = np.minimum(scale[None, :] * lam, 1.0).sum(axis=0)
-        scale = np.where(capped > _EPS, scale * total / np.maximum(capped, _EPS), scale)
-    return np.minimum(scale[None, :] * lam, 1.0)
+    for _ in range(FILL_ITERATIONS):
+        peak, capped = kernels.coordinated_reach(pop.welfare, pop.awareness, c0, k1, scale)
+        saturated = (peak > 1.0) & (capped > _EPS) & (capped < pop.n - 1e-9)
+        if not saturated.any():
+            break
+        new = np.where(saturated, scale * total / np.maximum(capped, _EPS), scale)
+        if np.all(np.abs(new - scale) <= 1e-12 * scale):
+            break
+        scale = new
+    return scale
 
 
 def deliver(
     pop: CitizenPopulation,
     channels: Channels,
     *,
+    decay: float,
     service_effect: float,
     ownership_effect: float,
     rng: np.random.Generator,
 ) -> Delivery:
-    """Deliver one month of services and raise citizens' welfare in place."""
+    """Erode welfare by `decay`, then deliver one month of services and lift welfare."""
     n, n_domains = pop.welfare.shape
-    need = pop.need()
-    relative_need = need / np.maximum(need.mean(axis=0), _EPS)
-    lam = {}
+    need_sum, aware_need, aware_sum = kernels.decay_and_sum_need(
+        pop.welfare, pop.awareness, 1.0 - decay
+    )
+    mean_need = np.maximum(need_sum / n, _EPS)
+    rows = {}
     quality = {}
     for flag in (True, False):
         sel = channels.coordinated == flag
         units = channels.units[sel]
-        lam[flag], total = _expected_units(
-            units, channels.targeting[sel], pop.awareness, relative_need
+        total = units.sum(axis=0)
+        c0, c1 = reach_coefficients(
+            units, channels.targeting[sel], aware_sum, aware_need / mean_need
         )
+        rows[flag] = np.vstack([c0, c1 / mean_need, np.ones(n_domains)])
         quality[flag] = (units * channels.quality[sel]).sum(axis=0) / np.maximum(total, _EPS)
-
-    coordinated_hit = rng.random((n, n_domains)) < water_fill(lam[True])
-    uncoordinated_hits = rng.poisson(lam[False])
-    served = coordinated_hit | (uncoordinated_hits > 0)
-    q = np.where(coordinated_hit, quality[True][None, :], quality[False][None, :])
-    boost = 1.0 + ownership_effect * pop.participating[:, None]
-    gain = np.where(served, np.minimum(service_effect * q * boost, 1.0) * need, 0.0)
-    pop.welfare += gain
-    pop.served = served
-    pop.touch()
-    hits = float(coordinated_hit.sum() + uncoordinated_hits.sum())
-    n_served = float(served.sum())
+        if flag:
+            rows[flag][2] = water_fill_scale(pop, rows[flag][0], rows[flag][1], total)
+    draws = rng.random((n, n_domains), dtype=np.float32)
+    composite = np.empty(n, dtype=np.float32)
+    hits_c, units_u, reach_u, overlap, gained, domain_sum, reached = kernels.serve(
+        pop.welfare,
+        pop.awareness,
+        pop.participating,
+        draws,
+        rows[True],
+        rows[False],
+        quality[True],
+        quality[False],
+        service_effect,
+        ownership_effect,
+        pop.served_any,
+        composite,
+    )
+    pop.refresh(composite=composite, domain_means=domain_sum / n)
     return Delivery(
         units=float(channels.units.sum()),
-        hits=hits,
-        served=served,
-        welfare_gain=float(gain.sum()),
-        duplicates=hits - n_served,
+        hits=hits_c + units_u,
+        reached=int(reached),
+        welfare_gain=gained,
+        duplicates=units_u - reach_u + overlap,
     )

@@ -32,7 +32,7 @@ def gini(values: ArrayLike) -> float:
 
     Equal values give 0; one holder of everything gives 1 - 1/n.
     """
-    x = np.sort(np.asarray(values, dtype=float).ravel())
+    x = np.sort(np.asarray(values).ravel()).astype(np.float64)  # sort in native precision
     n = x.size
     total = x.sum()
     if n == 0 or total <= _EPS:

@@ -11,7 +11,7 @@ class SweepError(ValueError):
     """
 
 
-class SweepAborted(RuntimeError):
+class SweepAbortedError(RuntimeError):
     """The executor itself stopped working (e.g. the Dask scheduler went away).
 
     Runs finished so far are on disk; running the same command again resumes.

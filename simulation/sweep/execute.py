@@ -25,15 +25,21 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures import BrokenExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from simulation.sweep.errors import SweepAborted, SweepError
+from simulation.params import Shock
+from simulation.sweep.errors import SweepAbortedError, SweepError
 
-_IN_WORKER = False
 _HOST = socket.gethostname()
 
 
@@ -67,8 +73,6 @@ _SHOCK_CACHE: dict[int, tuple[Any, ...]] = {}
 def _shocks(ctx: RunContext) -> tuple[Any, ...]:
     key = hash(repr(ctx.shocks))
     if key not in _SHOCK_CACHE:
-        from simulation.params import Shock
-
         _SHOCK_CACHE[key] = tuple(Shock.model_validate(s) for s in ctx.shocks)
     return _SHOCK_CACHE[key]
 
@@ -93,7 +97,7 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     try:
         fn = ctx.run_fn
         if fn is None:
-            from simulation.runner import run_one as fn
+            from simulation.runner import run_one as fn  # noqa: PLC0415 (worker side)
         result = fn(
             {**ctx.base_params, **task.factors},
             seed=task.seed,
@@ -164,11 +168,36 @@ def died_record(task: RunTask, attempts: int, cause: BaseException) -> dict[str,
 # --- worker processes ---------------------------------------------------------------------------
 
 
-def _worker_init(coordinator_pid: int) -> None:
+def _proc_start(pid: int) -> str | None:
+    """Start time and state of a process from /proc (Linux), or None if unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return f"{fields[0]}:{fields[19]}"  # state, starttime
+
+
+def _alive(pid: int, start: str | None) -> bool:
+    """Is the coordinator still running?  A killed but unreaped process (zombie) or a new
+    process that reused the pid counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    now = _proc_start(pid)
+    if start is None or now is None:
+        return True
+    state, started = now.split(":")
+    return state not in {"Z", "X"} and started == start.split(":")[1]
+
+
+def _worker_init(coordinator_pid: int, coordinator_start: str | None) -> None:
     """Runs in each pool worker: exit when the coordinator is gone (e.g. kill -9), rather than
-    lingering as an orphan blocked on its task queue."""
-    global _IN_WORKER
-    _IN_WORKER = True
+    lingering as an orphan blocked on its task queue.  (With forkserver the parent is the
+    server, which itself waits for its workers, so the coordinator is watched directly.)"""
     # Ctrl-C is the coordinator's business: it saves what finished and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
@@ -176,16 +205,10 @@ def _worker_init(coordinator_pid: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
+            if os.getppid() != parent or not _alive(coordinator_pid, coordinator_start):
                 os._exit(1)
-            try:
-                os.kill(coordinator_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except OSError:
-                pass
 
-    threading.Thread(target=watch, name="sweep-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="sweep-coordinator-watch", daemon=True).start()
 
 
 def _mp_context() -> Any:
@@ -206,10 +229,11 @@ class Pool:
     executor: Executor
     capacity: int
     description: str
+    batching: bool = True  # group runs per task (pointless when running in-process)
 
     def renew(self, cause: BaseException) -> None:
         """Replace a broken executor, or give up."""
-        raise SweepAborted(
+        raise SweepAbortedError(
             f"the executor broke ({_one_line(cause)}); finished runs are saved, run the same "
             "command again to resume"
         )
@@ -232,7 +256,7 @@ class LocalPool(Pool):
             max_workers=self.capacity,
             mp_context=_mp_context(),
             initializer=_worker_init,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), _proc_start(os.getpid())),
         )
 
     def renew(self, cause: BaseException) -> None:
@@ -271,7 +295,7 @@ class DaskPool(Pool):
 
     def __init__(self, address: str) -> None:
         try:
-            from distributed import Client
+            from distributed import Client  # noqa: PLC0415 (only for --scheduler)
         except ImportError:  # pragma: no cover - distributed is a declared dependency
             raise SweepError(
                 "--scheduler needs the 'distributed' package (pip install 'dask[distributed]')"
@@ -316,6 +340,7 @@ class InlinePool(Pool):
         self.executor = InlineExecutor()
         self.capacity = 1
         self.description = "serial (in-process)"
+        self.batching = False  # one run per task: every run is saved as soon as it ends
 
 
 def make_pool(
@@ -365,7 +390,7 @@ class Dispatcher:
 
     def chunk_size(self, remaining: int) -> int:
         """Runs per task: about target_task_s of work, at most a fair share of what is left."""
-        if self.mean_run_s is None:
+        if self.mean_run_s is None or not self.pool.batching:
             return 1
         size = int(self.target_task_s / max(self.mean_run_s, 1e-6))
         fair = math.ceil(remaining / (2 * self.pool.capacity))
@@ -450,7 +475,7 @@ class Dispatcher:
             return
         self._infra_streak += 1
         if self._infra_streak >= self.max_consecutive_infra:
-            raise SweepAborted(
+            raise SweepAbortedError(
                 f"{self._infra_streak} runs in a row lost their worker ({_one_line(exc)}); the "
                 f"executor looks broken. Finished runs are saved; run the same command again to "
                 "resume"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from simulation.sweep.errors import SweepError
 from simulation.sweep.execute import Dispatcher, RunContext, RunTask, make_pool
 from simulation.sweep.manifest import (
@@ -25,6 +27,7 @@ from simulation.sweep.manifest import (
 from simulation.sweep.seeds import context_digest, run_id, run_seed
 from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep
 from simulation.sweep.store import SWEEP_COPY, RunStore, write_bytes_atomic
+from simulation.sweep.summary import summarize as _summarize
 
 
 @dataclass
@@ -122,12 +125,12 @@ def _new_manifest(resolved: ResolvedSweep, old: dict[str, Any] | None) -> dict[s
 def run_sweep(
     spec: SweepSpec | str | Path,
     out_dir: str | Path | None = None,
+    *,
     executor: Executor | str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     fresh: bool = False,
     progress: bool = True,
-    *,
     retry_failed: bool = False,
     summarize: bool = True,
     run_fn: Callable[..., Any] | None = None,
@@ -197,8 +200,6 @@ def run_sweep(
         write_manifest(store.manifest_path, manifest)
 
         if progress:
-            from tqdm.auto import tqdm
-
             bar = tqdm(
                 total=resolved.n_runs, initial=len(done), unit="run", desc=spec.name,
                 dynamic_ncols=True, smoothing=0.1,
@@ -261,7 +262,5 @@ def run_sweep(
         warnings=tuple(warnings),
     )
     if summarize:
-        from simulation.sweep.summary import summarize as _summarize
-
         report.summary = _summarize(root)
     return report

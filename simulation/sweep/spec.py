@@ -19,7 +19,10 @@ from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from simulation.model import METRICS
 from simulation.params import ModelParams
+from simulation.scenario import ScenarioError, load_scenario
+from simulation.sweep.design import build_design
 from simulation.sweep.errors import SweepError
 
 Scalar = bool | int | float | str
@@ -309,8 +312,6 @@ def _validate_value(label: str, key: str, name: str, value: Any, base: dict[str,
 
 
 def _load_base(spec: SweepSpec, label: str) -> Any:
-    from simulation.scenario import ScenarioError, load_scenario
-
     base: str | Path = spec.base
     looks_like_path = spec.base.endswith(".toml") or "/" in spec.base or "\\" in spec.base
     if looks_like_path and spec.source is not None and not Path(spec.base).is_absolute():
@@ -327,15 +328,20 @@ def _load_base(spec: SweepSpec, label: str) -> Any:
 
 
 def known_outcomes(has_shocks: bool) -> tuple[str, ...]:
-    """Outcome names `run_one` reports: every model metric plus the run-level extras."""
-    from simulation.model import METRICS
-
+    """Outcome names `run_one` reports: every model metric plus the run-level extras
+    (resilience outcomes only when a shock hits within the run)."""
     return (*METRICS, *EXTRA_OUTCOMES, *(SHOCK_OUTCOMES if has_shocks else ()))
 
 
 def _check_names(label: str, key: str, names: tuple[str, ...], allowed: tuple[str, ...]) -> None:
     seen: set[str] = set()
     for i, n in enumerate(names):
+        if n not in allowed and n in SHOCK_OUTCOMES:
+            raise SweepError(
+                f"{label}: {key}[{i}] = {n!r}: a resilience outcome, reported only when the "
+                "base scenario has a shock within the run (allowed: a base with [[shocks]] "
+                "at a step <= steps)"
+            )
         if n not in allowed:
             close = difflib.get_close_matches(n, allowed, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -415,7 +421,8 @@ def _check_factors(
                     raise SweepError(
                         f"{label}: {key}.{bound} = {v:g}: not an integer (allowed: whole numbers)"
                     )
-                _validate_value(label, f"{key}.{bound}", name, int(v) if ftype == "int" else v, base)
+                value = int(v) if ftype == "int" else v
+                _validate_value(label, f"{key}.{bound}", name, value, base)
             types[name] = ftype
     return types, levels
 
@@ -468,8 +475,6 @@ def spec_hash(normalized: dict[str, Any]) -> str:
 
 
 def _resolve(spec: SweepSpec) -> ResolvedSweep:
-    from simulation.sweep.design import build_design
-
     label = str(spec.source) if spec.source is not None else f"<sweep {spec.name}>"
     scenario = _load_base(spec, label)
     base_params = scenario.model.model_dump(mode="json")
@@ -480,13 +485,11 @@ def _resolve(spec: SweepSpec) -> ResolvedSweep:
     types, levels = _check_factors(spec, label, base_params)
 
     outs = spec.outputs
-    allowed = known_outcomes(bool(shocks))
+    allowed = known_outcomes(any(s["step"] <= steps for s in shocks))
     if outs.outcomes is not None:
         if not outs.outcomes:
             raise SweepError(f"{label}: outputs.outcomes: empty (leave it out to keep all)")
         _check_names(label, "outputs.outcomes", outs.outcomes, allowed)
-    from simulation.model import METRICS
-
     if outs.series is not None:
         _check_names(label, "outputs.series", outs.series, tuple(METRICS))
     if outs.highlight is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -274,8 +275,6 @@ def read_runs(results_dir: str | Path, *, volatile: bool = True) -> Any:
     root = Path(results_dir)
     table = _concat(_parts(root / "runs"))
     if table is None:
-        import pandas as pd
-
         return pd.DataFrame(columns=[*ID_COLUMNS, "status"])
     df = table.to_pandas()
     df = df.sort_values(["run_id", "finished_at"], kind="stable")
@@ -306,18 +305,27 @@ def _layout(root: Path) -> tuple[list[str], list[str]]:
     return list(manifest.get("factors", [])), list(manifest.get("outcome_order", []))
 
 
-def read_series(results_dir: str | Path, run_ids: Iterable[str] | None = None) -> Any:
+def read_series(
+    results_dir: str | Path,
+    run_ids: Iterable[str] | None = None,
+    columns: list[str] | None = None,
+) -> Any:
     """The kept time series as a long pandas DataFrame (run_id, step, metrics...), restricted
     to published runs, without duplicates, sorted by (run_id, step)."""
     root = Path(results_dir)
     published = {p.name for p in _parts(root / "runs")}
-    parts = [p for p in _parts(root / "series") if p.name in published]
-    table = _concat(parts)
-    import pandas as pd
-
-    if table is None:
+    tables = []
+    for part in _parts(root / "series"):
+        if part.name not in published:
+            continue
+        cols = None
+        if columns is not None:
+            have = set(pq.read_schema(part).names)
+            cols = [c for c in columns if c in have]
+        tables.append(pq.read_table(part, columns=cols))
+    if not tables:
         return pd.DataFrame(columns=["run_id", "step"])
-    df = table.to_pandas()
+    df = pa.concat_tables(tables, promote_options="default").to_pandas()
     if run_ids is not None:
         df = df[df["run_id"].isin(set(run_ids))]
     df = df.drop_duplicates(["run_id", "step"], keep="last")

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from SALib.analyze import sobol
 from scipy import stats
 
 from simulation.sweep.errors import SweepError
@@ -115,8 +116,6 @@ def _wide(long: pd.DataFrame, keys: list[str], highlight: list[str]) -> pd.DataF
 def _sobol(
     runs: pd.DataFrame, manifest: dict[str, Any], outcomes: list[str], notes: list[str]
 ) -> pd.DataFrame | None:
-    from SALib.analyze import sobol
-
     problem = manifest.get("problem")
     if not problem:
         return None
@@ -157,7 +156,8 @@ def _sobol(
 
 
 def _figure(rows: int, cols: int, w: float = 4.2, h: float = 3.2) -> tuple[Any, Any]:
-    from matplotlib.figure import Figure  # object API: no global backend, safe in notebooks
+    # object API: no global backend, safe in notebooks; imported only when drawing
+    from matplotlib.figure import Figure  # noqa: PLC0415
 
     fig = Figure(figsize=(w * cols, h * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -186,7 +186,8 @@ def _band(ax: Any, x: pd.Series, t: pd.DataFrame, label: str | None = None) -> N
 
 
 def _effects_figure(
-    by: pd.DataFrame, key: str, value: str, factors: list[str], highlight: list[str], path: Path
+    by: pd.DataFrame, *, key: str, value: str, factors: list[str], highlight: list[str],
+    path: Path,
 ) -> Path:
     """Outcome (rows) vs each factor (columns), mean with 95% CI band."""
     fig, axes = _figure(len(highlight), len(factors))
@@ -342,10 +343,12 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
     by_point["outcome"] = by_point["outcome"].astype(str)
 
     method = manifest.get("method", "grid")
+    # Factors held at one level (a grid "constant") are listed but not plotted or pooled.
+    varying = [f for f in factors if runs[f].nunique(dropna=False) > 1]
     by_level = None
-    if method == "grid" and len(factors) >= 2:
+    if method == "grid" and len(varying) >= 2:
         frames = []
-        for f in factors:
+        for f in varying:
             t = _stats_table(runs_ok.groupby(f), outcomes).rename(columns={f: "level"})
             t.insert(0, "factor", f)
             frames.append(t)
@@ -366,22 +369,24 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
         files.append(out / "sobol.csv")
 
     if figures and highlight:
-        if method == "grid" and len(factors) == 1:
+        if method == "grid" and len(varying) == 1:
             files.append(_effects_figure(
-                by_point, "", factors[0], factors, highlight, fig_dir / f"by_{factors[0]}.png"
+                by_point, key="", value=varying[0], factors=varying, highlight=highlight,
+                path=fig_dir / f"by_{varying[0]}.png",
             ))
-        elif method == "grid" and len(factors) >= 2:
+        elif method == "grid" and len(varying) >= 2:
             assert by_level is not None
             files.append(_effects_figure(
-                by_level, "factor", "level", factors, highlight, fig_dir / "main_effects.png"
+                by_level, key="factor", value="level", factors=varying, highlight=highlight,
+                path=fig_dir / "main_effects.png",
             ))
-            if len(factors) == 2:
+            if len(varying) == 2:
                 for name in highlight:
                     files.append(_heatmap(
-                        by_point, factors[0], factors[1], name, fig_dir / f"heatmap_{name}.png"
+                        by_point, varying[0], varying[1], name, fig_dir / f"heatmap_{name}.png"
                     ))
-        elif factors:
-            files.append(_scatter(by_point, factors, highlight, fig_dir / "design_points.png"))
+        elif varying:
+            files.append(_scatter(by_point, varying, highlight, fig_dir / "design_points.png"))
         if sobol_table is not None:
             files.append(_sobol_figure(sobol_table[sobol_table["outcome"].isin(highlight)]
                                        if sobol_table["outcome"].isin(highlight).any()
@@ -392,11 +397,14 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
             and int(manifest.get("n_points", 0)) <= MAX_SERIES_POINTS
             and series_names
         ):
-            p = _series_figure(root, runs, factors, series_names[:3], fig_dir / "series.png")
+            p = _series_figure(root, runs, varying, series_names[:3], fig_dir / "series.png")
             if p is not None:
                 files.append(p)
 
-    md = _markdown(manifest, by_point, by_level, sobol_table, keys, highlight, notes, files, out)
+    md = _markdown(
+        manifest, by_point=by_point, by_level=by_level, sobol_table=sobol_table, keys=keys,
+        highlight=highlight, notes=notes, files=files, out=out,
+    )
     (out / "summary.md").write_text(md, encoding="utf-8")
     files.append(out / "summary.md")
     return Summary(root, by_point, by_level, sobol_table, highlight, files, notes)
@@ -404,6 +412,7 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
 
 def _markdown(
     manifest: dict[str, Any],
+    *,
     by_point: pd.DataFrame,
     by_level: pd.DataFrame | None,
     sobol_table: pd.DataFrame | None,
@@ -428,7 +437,8 @@ def _markdown(
     ]
     lines += [f"> {n}" for n in notes] + ([""] if notes else [])
     if sobol_table is not None:
-        lines += ["## Sobol' indices (first order S1, total ST)", "", markdown_table(sobol_table), ""]
+        lines += ["## Sobol' indices (first order S1, total ST)", ""]
+        lines += [markdown_table(sobol_table), ""]
     if by_level is not None and highlight:
         lines += ["## By factor level (pooled over the other factors)", ""]
         lines += [markdown_table(_wide(by_level, ["factor", "level"], highlight)), ""]

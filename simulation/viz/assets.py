@@ -55,6 +55,9 @@ def offline_env(base: dict[str, str] | None = None) -> dict[str, str]:
             "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache_dir()),
             "SOLARA_ASSETS_CDN": DEAD_CDN,
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+            "SOLARA_THEME_SHOW_BANNER": "False",
+            # solara warns about samesite cookies on plain http; on localhost that is expected
+            "PYTHONWARNINGS": "ignore:Cookies with samesite=none",
             "MPLBACKEND": "Agg",
         }
     )

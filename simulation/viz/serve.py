@@ -26,6 +26,7 @@ def command(host: str, port: int, open_browser: bool) -> list[str]:
         "--port",
         str(port),
         "--production",
+        "--no-check-version",  # it asks PyPI, and blocks start-up for a minute when offline
     ]
     if not open_browser:
         cmd.append("--no-open")

@@ -1,0 +1,107 @@
+"""Command bodies for `partnership sweep` and `partnership summarize`.
+
+Plain functions returning exit codes, so the typer app in `simulation/cli.py` (and
+`python -m simulation.sweep`) only parse arguments.  Exit codes: 0 all runs succeeded,
+1 some runs failed (count printed) or the executor broke, 2 bad input (one line, nothing
+written), 130 interrupted (finished runs are saved; the same command resumes).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from simulation.sweep.errors import SweepAbortedError, SweepError
+from simulation.sweep.run import run_sweep
+from simulation.sweep.spec import load_sweep
+from simulation.sweep.summary import summarize
+
+
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def _sigterm_as_interrupt() -> Any:
+    """Batch schedulers (SLURM, Kubernetes) stop jobs with SIGTERM: save like on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def sweep_command(
+    path: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    out: str | Path | None = None,
+    *,
+    retry_failed: bool = False,
+    progress: bool = True,
+    flush_seconds: float = 5.0,
+    summary: bool = True,
+) -> int:
+    """Run or resume the sweep in ``path``; print where results are and what failed."""
+    try:
+        spec = load_sweep(path)
+    except SweepError as exc:
+        _err(str(exc))
+        return 2
+    previous = _sigterm_as_interrupt()
+    try:
+        report = run_sweep(
+            spec, out, workers=workers, scheduler=scheduler, fresh=fresh, progress=progress,
+            retry_failed=retry_failed, flush_seconds=flush_seconds, summarize=summary,
+        )
+    except SweepError as exc:
+        _err(str(exc))
+        return 2
+    except SweepAbortedError as exc:
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        target = out or Path("results") / spec.name
+        print(
+            f"interrupted: finished runs are saved in {target}; run the same command again "
+            "to finish the missing ones", file=sys.stderr, flush=True,
+        )
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(
+        f"{report.name}: {report.total} runs ({report.skipped} already done, {report.ran} run "
+        f"now at {report.rate:.2f} runs/s on {report.executor}); results in {report.results_dir}"
+    )
+    if report.summary is not None:
+        print(f"summary: {report.results_dir / 'summary' / 'summary.md'}")
+        for note in report.summary.notes:
+            print(f"note: {note}")
+    if report.failed:
+        _err(
+            f"{report.failed} of {report.total} runs failed (status='failed' rows in "
+            f"{report.results_dir / 'runs'}; rerun them with --retry-failed)"
+        )
+    return report.exit_code
+
+
+def summarize_command(results_dir: str | Path) -> int:
+    """Write tables and figures for a results folder and print where they are."""
+    try:
+        summary = summarize(results_dir)
+    except SweepError as exc:
+        _err(str(exc))
+        return 2
+    root = Path(results_dir)
+    print(f"summary: {root / 'summary' / 'summary.md'} ({len(summary.files)} files)")
+    for note in summary.notes:
+        print(f"note: {note}")
+    return 0

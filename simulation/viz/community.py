@@ -1,0 +1,136 @@
+"""The community: how citizens' welfare is spread, overall and per domain; who is left behind."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation import DOMAINS
+from simulation.i18n import t
+from simulation.viz.frame import Frame
+from simulation.viz.style import DOMAIN_COLORS, LEFT_BEHIND, NEUTRAL
+from simulation.viz.svg import Axes, Svg, legend
+
+# Composite welfare below which a citizen counts as left behind in the views (the model's need
+# line is 0.5 per domain; a citizen in need in every domain has a composite below it).
+LEFT_BEHIND_LINE = 0.3
+BINS = np.linspace(0.0, 1.0, 41)
+WIDTH, HEIGHT = 900.0, 330.0
+
+
+def left_behind_share(composite: np.ndarray, line: float = LEFT_BEHIND_LINE) -> float:
+    """Share of citizens whose composite welfare is below ``line``."""
+    return float((composite < line).mean()) if composite.size else 0.0
+
+
+def _histogram(svg: Svg, frame: Frame, lang: str) -> None:
+    w = frame.composite
+    part = frame.participating
+    counts_n, _ = np.histogram(w[~part], BINS)
+    counts_p, _ = np.histogram(w[part], BINS)
+    total = counts_n + counts_p
+    top = max(5.0, float(total.max()) * 1.25)
+    ax = Axes(60, 38, 440, 220, (0.0, 1.0), (0.0, top))
+    ax.frame(
+        svg,
+        xlabel=t(lang, "hist_xlabel"),
+        ylabel=t(lang, "hist_ylabel"),
+        xticks=[0, 0.2, 0.4, 0.6, 0.8, 1.0],
+    )
+    svg.rect(ax.sx(0), ax.y, ax.sx(LEFT_BEHIND_LINE) - ax.sx(0), ax.h, LEFT_BEHIND, opacity=0.06)
+    for k, lo in enumerate(BINS[:-1]):
+        color = LEFT_BEHIND if lo < LEFT_BEHIND_LINE - 1e-9 else NEUTRAL
+        x0, x1 = ax.sx(lo) + 0.5, ax.sx(BINS[k + 1]) - 0.5
+        label = f"{lo:.3f}-{BINS[k + 1]:.3f}: {int(total[k])}"
+        if counts_n[k]:
+            svg.rect(
+                x0,
+                ax.sy(counts_n[k]),
+                x1 - x0,
+                ax.sy(0) - ax.sy(counts_n[k]),
+                color,
+                opacity=0.45,
+                title=label,
+            )
+        if counts_p[k]:
+            y_top, y_bottom = ax.sy(total[k]), ax.sy(counts_n[k])
+            svg.rect(x0, y_top, x1 - x0, y_bottom - y_top, color, title=label)
+    mean = float(w.mean()) if w.size else 0.0
+    svg.line(ax.sx(mean), ax.y, ax.sx(mean), ax.y + ax.h, "#111", width=1.6)
+    svg.text(ax.sx(mean) + 4, ax.y + 12, t(lang, "hist_mean", value=f"{mean:.2f}"), size=11)
+    svg.line(
+        ax.sx(LEFT_BEHIND_LINE),
+        ax.y,
+        ax.sx(LEFT_BEHIND_LINE),
+        ax.y + ax.h,
+        LEFT_BEHIND,
+        width=1.4,
+        dash="5 3",
+    )
+    svg.text(
+        ax.sx(LEFT_BEHIND_LINE) - 4,
+        ax.y + 12,
+        t(lang, "hist_left_behind", share=f"{100 * left_behind_share(w):.0f}"),
+        size=11,
+        anchor="end",
+        fill=LEFT_BEHIND,
+        weight="700",
+    )
+    legend(
+        svg,
+        60,
+        14,
+        [
+            ("box", NEUTRAL, t(lang, "participants")),
+            ("box", "#aeb6bf", t(lang, "non_participants")),
+        ],
+        columns=2,
+        col_width=160,
+    )
+
+
+def _domains(svg: Svg, frame: Frame, lang: str) -> None:
+    ax = Axes(640, 38, 235, 220, (0.0, 1.0), (0.0, float(len(DOMAINS))))
+    ax.frame(
+        svg,
+        xlabel=t(lang, "domains_xlabel"),
+        xticks=[0, 0.25, 0.5, 0.75, 1.0],
+        yticks=[],
+        grid=False,
+    )
+    for v in (0.25, 0.5, 0.75):
+        svg.line(ax.sx(v), ax.y, ax.sx(v), ax.y + ax.h, "#e3e3e3", width=1.0)
+    svg.line(
+        ax.sx(LEFT_BEHIND_LINE),
+        ax.y,
+        ax.sx(LEFT_BEHIND_LINE),
+        ax.y + ax.h,
+        LEFT_BEHIND,
+        width=1.2,
+        dash="5 3",
+    )
+    for k, d in enumerate(DOMAINS):
+        values = frame.welfare[:, k]
+        p5, p25, p50, p75, p95 = (float(v) for v in np.percentile(values, [5, 25, 50, 75, 95]))
+        cy = ax.sy(len(DOMAINS) - k - 0.5)
+        color = DOMAIN_COLORS[d]
+        label = t(lang, f"domain_{d}")
+        title = f"{label}: 5% {p5:.2f}, 25% {p25:.2f}, 50% {p50:.2f}, 75% {p75:.2f}, 95% {p95:.2f}"
+        svg.line(ax.sx(p5), cy, ax.sx(p95), cy, color, width=1.6)
+        svg.line(ax.sx(p5), cy - 7, ax.sx(p5), cy + 7, color, width=1.6)
+        svg.line(ax.sx(p95), cy - 7, ax.sx(p95), cy + 7, color, width=1.6)
+        svg.rect(ax.sx(p25), cy - 15, ax.sx(p75) - ax.sx(p25), 30, color, opacity=0.8, title=title)
+        svg.line(ax.sx(p50), cy - 15, ax.sx(p50), cy + 15, "#111", width=2.0)
+        svg.text(ax.x - 8, cy + 4, label, size=11.5, anchor="end", fill=color, weight="600")
+
+
+def draw_community(frame: Frame, lang: str) -> str:
+    """SVG: histogram of composite welfare (left behind in red) and per-domain box plots."""
+    svg = Svg(
+        WIDTH,
+        HEIGHT,
+        label=t(lang, "community_title", step=frame.step),
+        css_class="kemitraan-svg kemitraan-community",
+    )
+    _histogram(svg, frame, lang)
+    _domains(svg, frame, lang)
+    return str(svg)

@@ -1,0 +1,330 @@
+"""Running sweeps on the real model: determinism across executors, failure isolation, dying
+workers, refusal of a changed sweep, and resume after Ctrl-C and after a real kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psutil
+import pyarrow.parquet as pq
+import pytest
+
+from simulation.runner import run_one
+from simulation.sweep import SweepError, load_sweep, read_runs, read_series, run_sweep
+from simulation.sweep.cli import sweep_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BASE = """\
+name = "small"
+steps = 12
+seed = 3
+
+[model]
+n_citizens = {citizens}
+"""
+
+SWEEP = """\
+name = "{name}"
+base = "small.toml"
+replications = {reps}
+root_seed = 5
+steps = {steps}
+
+[design]
+method = "grid"
+
+[factors.trust_gain]
+values = {trust}
+
+[factors.funding_volatility]
+values = [0.0, 0.5]
+
+[outputs]
+series_every = {series_every}
+"""
+
+
+def make_sweep(
+    tmp: Path,
+    *,
+    name: str = "t",
+    reps: int = 2,
+    trust: str = "[0.05, 0.2, 0.3]",
+    steps: int = 12,
+    citizens: int = 60,
+    series_every: int = 4,
+) -> Path:
+    (tmp / "small.toml").write_text(BASE.format(citizens=citizens))
+    path = tmp / f"{name}.toml"
+    path.write_text(
+        SWEEP.format(name=name, reps=reps, trust=trust, steps=steps, series_every=series_every)
+    )
+    return path
+
+
+def same(a: Path, b: Path) -> None:
+    """Two results folders hold bitwise the same runs and series."""
+    pd.testing.assert_frame_equal(
+        read_runs(a, volatile=False), read_runs(b, volatile=False), check_exact=True
+    )
+    pd.testing.assert_frame_equal(read_series(a), read_series(b), check_exact=True)
+
+
+def raw_rows(results: Path) -> int:
+    return sum(pq.read_metadata(p).num_rows for p in (results / "runs").glob("part-*.parquet"))
+
+
+# --- run functions injected into workers (module level, so they pickle by reference) ---------
+
+
+def failing_run(params: dict[str, Any], **kw: Any) -> Any:
+    if params["trust_gain"] == 0.2:
+        raise ValueError(f"boom at trust_gain={params['trust_gain']}")
+    return run_one(params, **kw)
+
+
+def deadly_run(params: dict[str, Any], **kw: Any) -> Any:
+    if params["trust_gain"] == 0.2 and params["funding_volatility"] == 0.5:
+        os.kill(os.getpid(), signal.SIGKILL)  # like a segfault or the OOM killer
+    return run_one(params, **kw)
+
+
+_calls = {"n": 0}
+
+
+def interrupted_run(params: dict[str, Any], **kw: Any) -> Any:
+    _calls["n"] += 1
+    if _calls["n"] == 5:
+        raise KeyboardInterrupt
+    return run_one(params, **kw)
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_bitwise_same_serial_pool_and_dask_cluster(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    spec = load_sweep(make_sweep(tmp_path))
+    opts: dict[str, Any] = {"progress": False, "summarize": False}
+    serial = run_sweep(spec, tmp_path / "serial", workers=0, **opts)
+    pool = run_sweep(spec, tmp_path / "pool", workers=2, target_task_s=0.2, **opts)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        host="127.0.0.1",
+    ) as cluster:
+        dask = run_sweep(spec, tmp_path / "dask", scheduler=cluster.scheduler_address, **opts)
+    for report in (serial, pool, dask):
+        assert report.ran == report.total == 12 and report.failed == 0
+    assert "dask" in dask.executor and "process pool" in pool.executor
+    same(tmp_path / "serial", tmp_path / "pool")
+    same(tmp_path / "serial", tmp_path / "dask")
+
+    runs = read_runs(tmp_path / "serial")
+    assert (runs["status"] == "ok").all()
+    # each row is the real model's run with that seed: check one against run_one directly
+    row = runs.iloc[7]
+    params = {**spec.resolve().base_params, "trust_gain": row["trust_gain"],
+              "funding_volatility": row["funding_volatility"]}
+    direct = run_one(params, seed=int(row["seed"]), steps=12)
+    assert row["community_welfare"] == direct.outcomes["community_welfare"]
+    assert row["welfare_mean"] == direct.outcomes["welfare_mean"]
+    series = read_series(tmp_path / "serial")
+    assert sorted(series["step"].unique()) == [0, 4, 8, 12]
+    assert len(series) == 12 * 4
+
+
+def test_failing_run_is_recorded_and_the_others_complete(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path, series_every=0))
+    report = run_sweep(
+        spec, tmp_path / "out", workers=2, run_fn=failing_run, progress=False, summarize=False
+    )
+    assert report.total == 12 and report.failed == 4 and report.ok == 8
+    assert report.exit_code == 1
+    runs = read_runs(tmp_path / "out")
+    bad = runs[runs["trust_gain"] == 0.2]
+    assert (bad["status"] == "failed").all()
+    assert bad["error"].str.startswith("ValueError: boom at trust_gain=0.2").all()
+    assert bad["traceback"].str.contains("in failing_run").all()
+    assert bad["community_welfare"].isna().all()
+    good = runs[runs["trust_gain"] != 0.2]
+    assert (good["status"] == "ok").all() and good["community_welfare"].notna().all()
+
+    # failed runs are data: a plain rerun does not redo them, --retry-failed does
+    again = run_sweep(spec, tmp_path / "out", workers=0, progress=False, summarize=False)
+    assert again.ran == 0 and again.failed == 4
+    retried = run_sweep(
+        spec, tmp_path / "out", workers=0, retry_failed=True, progress=False, summarize=False
+    )
+    assert retried.ran == 4 and retried.failed == 0 and retried.exit_code == 0
+    reference = run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
+    assert reference.failed == 0
+    same(tmp_path / "out", tmp_path / "ref")
+
+
+def test_cli_exits_non_zero_with_the_failure_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = make_sweep(tmp_path, series_every=0)
+    # serial runs happen in this process, so patching the model's entry point reaches them
+    monkeypatch.setattr("simulation.runner.run_one", _failing_direct)
+    monkeypatch.chdir(tmp_path)
+    code = sweep_command(path, workers=0, progress=False)
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "error: 4 of 12 runs failed" in captured.err
+    assert (tmp_path / "results" / "t" / "summary" / "summary.md").exists()  # summarized
+
+
+def _failing_direct(params: dict[str, Any], **kw: Any) -> Any:
+    if params["trust_gain"] == 0.2:
+        raise RuntimeError("model blew up")
+    return run_one(params, **kw)
+
+
+def test_a_worker_that_dies_does_not_stop_the_sweep(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path, series_every=0))
+    t0 = time.monotonic()
+    report = run_sweep(
+        spec, tmp_path / "out", workers=2, run_fn=deadly_run, progress=False, summarize=False
+    )
+    assert time.monotonic() - t0 < 60
+    assert report.total == 12 and report.ok == 10 and report.failed == 2
+    runs = read_runs(tmp_path / "out")
+    dead = runs[(runs["trust_gain"] == 0.2) & (runs["funding_volatility"] == 0.5)]
+    assert (dead["status"] == "failed").all()
+    assert dead["error"].str.startswith("WorkerDied").all()
+    assert (dead["attempts"] == 2).all()
+    # every other run finished with the model's true result
+    reference = run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
+    ref = read_runs(tmp_path / "ref", volatile=False).set_index("run_id")
+    ok = runs[runs["status"] == "ok"].set_index("run_id")
+    assert reference.failed == 0 and len(ok) == 10
+    cols = ["community_welfare", "gini", "welfare_mean"]
+    pd.testing.assert_frame_equal(ok[cols], ref.loc[ok.index, cols], check_exact=True)
+
+
+def test_changed_sweep_is_refused_unless_fresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = make_sweep(tmp_path, series_every=0, reps=1)
+    out = tmp_path / "out"
+    assert sweep_command(path, workers=0, out=out, progress=False, summary=False) == 0
+    before = sorted(p.name for p in (out / "runs").iterdir())
+    path.write_text(path.read_text().replace("steps = 12", "steps = 10"))
+    capsys.readouterr()
+    assert sweep_command(path, workers=0, out=out, progress=False, summary=False) == 2
+    err = capsys.readouterr().err
+    assert "different sweep" in err and "steps" in err and "--fresh" in err
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before
+    assert sweep_command(
+        path, workers=0, out=out, fresh=True, progress=False, summary=False
+    ) == 0
+    assert read_runs(out)["run_id"].nunique() == 6
+    assert before != sorted(p.name for p in (out / "runs").iterdir())
+    with pytest.raises(SweepError):  # the Python API refuses the same way
+        run_sweep(load_sweep(make_sweep(tmp_path, reps=1)), out, workers=0, progress=False)
+
+
+def test_interrupted_sweep_resumes_with_only_missing_runs(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(spec, tmp_path / "out", workers=0, run_fn=interrupted_run, progress=False,
+                  flush_seconds=0.0, summarize=False)
+    assert raw_rows(tmp_path / "out") == 4
+    report = run_sweep(spec, tmp_path / "out", workers=0, progress=False, summarize=False)
+    assert report.skipped == 4 and report.ran == 8
+    run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
+    same(tmp_path / "out", tmp_path / "ref")
+    assert raw_rows(tmp_path / "out") == 12
+
+
+def _cli(path: Path, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "simulation.sweep", "sweep", str(path), "--out", str(out),
+        "--workers", "2", "--no-progress", "--no-summary", "--flush-seconds", "0.1",
+    ]
+
+
+def _stop_midway(cmd: list[str], out: Path, sig: int, total: int, at_least: int) -> int:
+    """Start the sweep, send `sig` once `at_least` runs are on disk, check nothing lingers."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    children: list[psutil.Process] = []
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"sweep ended before it could be stopped: {proc.communicate()}")
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True) or children
+            done = raw_rows(out) if (out / "runs").is_dir() else 0
+        except (FileNotFoundError, OSError, psutil.Error):
+            done = 0
+        if done >= at_least:
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("no runs reached the disk in 60 s")
+    os.kill(proc.pid, sig)
+    proc.communicate(timeout=30)
+    # the pool's workers and forkserver go away with the coordinator (no orphans)
+    gone, alive = psutil.wait_procs(children, timeout=15)
+    assert not alive, alive
+    on_disk = raw_rows(out)
+    assert on_disk < total, "stopped too late to test resume"
+    return proc.returncode
+
+
+def test_resume_after_kill_9_and_ctrl_c_equals_uninterrupted(tmp_path: Path) -> None:
+    path = make_sweep(
+        tmp_path, reps=6, trust="[0.05, 0.1, 0.2, 0.3]", steps=36, citizens=300
+    )
+    total = 48
+    out = tmp_path / "out"
+    cmd = _cli(path, out)
+
+    code = _stop_midway(cmd, out, signal.SIGKILL, total, at_least=4)
+    assert code == -signal.SIGKILL
+    after_kill = raw_rows(out)
+
+    code = _stop_midway(cmd, out, signal.SIGINT, total, at_least=after_kill + 4)
+    assert code == 130
+    after_int = raw_rows(out)
+    assert after_int > after_kill
+
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{after_int} already done, {total - after_int} run now" in done.stdout
+    assert raw_rows(out) == total  # nothing lost, nothing duplicated
+
+    run_sweep(load_sweep(path), tmp_path / "ref", workers=0, progress=False, summarize=False)
+    same(out, tmp_path / "ref")
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and f"{total} already done, 0 run now" in again.stdout
+    assert raw_rows(out) == total
+
+
+def test_leftovers_of_a_crash_are_cleaned_and_never_read(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path, reps=1))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False, summarize=False, flush_runs=2)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    assert len(parts) == 3
+    # a kill between the series and the runs rename, a half-written temp file, a torn part
+    parts[0].unlink()
+    (out / "runs" / ".part-x.parquet.tmp").write_bytes(b"PAR1 half")
+    parts[1].write_bytes(parts[1].read_bytes()[:100])
+    report = run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    assert report.skipped == 2 and report.ran == 4
+    assert any("unreadable" in w for w in report.warnings)
+    assert not list((out / "runs").glob(".part-*.tmp"))
+    run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
+    same(out, tmp_path / "ref")
+    assert raw_rows(out) == 6
