@@ -118,9 +118,14 @@ class PartnershipModel(Model):
         self.organizations: list[Organization] = self._create_organizations()
         self.initial_money = sum(o.budget for o in self.organizations)
         self.trust_state = self._initial_trust()
-        self.org_network = nx.Graph()
-        for org in self.organizations:
-            self.org_network.add_node(org.index, sector=org.sector.value, name=org.name)
+        orgs = self.organizations
+        self.base_income = np.array([o.base_income for o in orgs])
+        self.reliability = np.array([o.reliability for o in orgs])
+        self.income_sensitivity = np.array([INCOME_SENSITIVITY[o.sector] for o in orgs])
+        self.sector_matrix = np.array([[o.sector is s for s in Sector] for o in orgs], float)
+        self.is_seeker = np.array([o.sector in GRANT_SEEKERS for o in orgs])
+        self.is_government = np.array([o.sector is Sector.GOVERNMENT for o in orgs])
+        self.ties = np.zeros((len(orgs), len(orgs)))  # tie strength between organizations (B4)
         self.partnerships: list[Partnership] = []
         self.ended: list[Partnership] = []
         self.events: list[Event] = []
@@ -192,6 +197,18 @@ class PartnershipModel(Model):
         self.datacollector.collect(self)
 
     @property
+    def org_network(self) -> nx.Graph:
+        """Organizations and their ties (B4) as a networkx graph; edge `weight` = strength."""
+        g = nx.Graph()
+        for o in self.organizations:
+            g.add_node(o.index, sector=o.sector.value, name=o.name)
+        i, j = np.nonzero(np.triu(self.ties))
+        g.add_weighted_edges_from(
+            zip(i.tolist(), j.tolist(), self.ties[i, j].tolist(), strict=True)
+        )
+        return g
+
+    @property
     def trust(self) -> np.ndarray:
         """Trust of row organization in column organization."""
         return self.trust_state.matrix
@@ -201,8 +218,7 @@ class PartnershipModel(Model):
         """Receive income and grants, burn contest effort; return each org's spending budget."""
         p, month = self.p, self.steps
         orgs = self.organizations
-        base = np.array([o.base_income for o in orgs])
-        sens = np.array([INCOME_SENSITIVITY[o.sector] for o in orgs])
+        base, sens = self.base_income, self.income_sensitivity
         cut = np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
         income = volatile_income(base, sens, p.funding_volatility, self.rng) * cut
         seekers = [i for i, o in enumerate(orgs) if o.sector in GRANT_SEEKERS]
@@ -274,6 +290,7 @@ class PartnershipModel(Model):
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
         self.alignment = unit @ unit.T
         self._solo_value = (self.priorities * self.expertise / UNIT_COST).sum(axis=1)
+        self.targeting = np.array([o.targeting for o in self.organizations])
 
     def _alignment(self, a: Organization, b: Organization) -> float:
         """Cosine similarity of two organizations' priorities (C1)."""
@@ -329,7 +346,7 @@ class PartnershipModel(Model):
         """Expected benefit (complementary expertise and money) + trust + goals - culture + ties."""
         complement = float(np.mean(np.maximum(org.expertise, other.expertise) - org.expertise))
         money = other.base_income / (org.base_income + other.base_income)
-        tie = self.org_network.get_edge_data(org.index, other.index, {"weight": 0.0})["weight"]
+        tie = self.ties[org.index, other.index]
         return (
             complement
             + 0.3 * money
@@ -405,8 +422,7 @@ class PartnershipModel(Model):
         p = self.p
         m = self._m = self._membership()
         formal = np.array([ps.formal for ps in self.partnerships], dtype=bool)[:, None]
-        base = np.array([o.base_income for o in self.organizations])
-        reliability = np.array([o.reliability for o in self.organizations])
+        base, reliability = self.base_income, self.reliability
         promise = m * np.where(
             formal,
             p.formal_commitment * base[None, :],
@@ -456,7 +472,7 @@ class PartnershipModel(Model):
         misread = self.rng.random(k.size) < (
             p.misunderstanding * self.culture_gap[i, j] * (1.0 - effectiveness[k])
         )
-        seekers = np.array([o.sector in GRANT_SEEKERS for o in self.organizations])
+        seekers = self.is_seeker
         rival = (self.rng.random(k.size) < RIVALRY * p.competition) & seekers[i] & seekers[j]
         bad = ~kept[k, j] | misread | rival
         n = len(self.organizations)
@@ -471,15 +487,13 @@ class PartnershipModel(Model):
     def _solo_channels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Units, quality and targeting of each organization working alone."""
         money = self._solo.copy()
-        gov = np.array([o.sector is Sector.GOVERNMENT for o in self.organizations])
         acc = np.array([o.accountability for o in self.organizations])
-        lost = np.where(gov, money * LEAKAGE * (1.0 - acc), 0.0)
+        lost = np.where(self.is_government, money * LEAKAGE * (1.0 - acc), 0.0)
         self._leakage = float(lost.sum())
         self.ledger["leakage"] += self._leakage
         money -= lost
         units = (money[:, None] * self.priorities) / UNIT_COST
-        targeting = np.array([o.targeting for o in self.organizations])
-        return units, self.expertise, targeting
+        return units, self.expertise, self.targeting
 
     def _pool_channels(self, paid: np.ndarray) -> tuple[np.ndarray, ...]:
         """Units, quality, targeting and coordination of partnership pools (B1-B3, B6, C6)."""
@@ -508,8 +522,7 @@ class PartnershipModel(Model):
         conflict = (1.0 - consensus) * (1.0 - effectiveness)
         formal = np.array([ps.formal for ps in parts], dtype=bool)
         gain = 1.0 + p.pooling_gain * np.where(formal, 1.0, p.informal_strength)
-        sectors = np.array([[o.sector is s for s in Sector] for o in self.organizations], float)
-        n_sectors = ((m @ sectors) > 0).sum(axis=1) + (n_vol > 0)
+        n_sectors = ((m @ self.sector_matrix) > 0).sum(axis=1) + (n_vol > 0)
         w = np.array([synergy_factor(int(n), p.synergy) for n in n_sectors])
         output = (synergy_outputs(paid, gain, w) + gain * extra) * (1.0 - overhead)
         output *= 1.0 - conflict
@@ -518,7 +531,7 @@ class PartnershipModel(Model):
         combined = 1.0 - np.exp(m @ np.log(1.0 - self.expertise))
         mean = (weights @ self.expertise) / weights.sum(axis=1, keepdims=True)
         quality = (1.0 - p.quality_pooling) * mean + p.quality_pooling * combined
-        targeting = np.array([o.targeting for o in self.organizations])
+        targeting = self.targeting
         linked = np.array([ps.community_linked for ps in parts], dtype=float)
         tau = np.minimum(
             1.0, (m * targeting[None, :]).max(axis=1) + 0.5 * self.participation_rate * linked
@@ -591,15 +604,11 @@ class PartnershipModel(Model):
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
         """Partners' ties strengthen and fade (B4); news travels faster in a partnered town."""
-        g = self.org_network
-        for _, _, data in g.edges(data=True):
-            data["weight"] *= TIE_DECAY
-        weak = [(a, b) for a, b, d in g.edges(data=True) if d["weight"] < TIE_MIN]
-        g.remove_edges_from(weak)
-        for ps in self.partnerships:
-            for a, b in itertools.combinations(ps.indices, 2):
-                w = g.get_edge_data(a, b, {"weight": 0.0})["weight"]
-                g.add_edge(a, b, weight=w + TIE_GAIN * (1.0 - w))
+        together = (self._m.T @ self._m) > 0
+        np.fill_diagonal(together, False)
+        self.ties *= TIE_DECAY
+        self.ties[self.ties < TIE_MIN] = 0.0
+        self.ties = np.where(together, self.ties + TIE_GAIN * (1.0 - self.ties), self.ties)
         n_org = len(self.organizations)
         partnered = sum(1 for o in self.organizations if o.memberships) / n_org
         linked = {m.index for ps in self.partnerships if ps.community_linked for m in ps.members}
