@@ -34,12 +34,13 @@ $(STAMP): $(LOCK) pyproject.toml | $(PY)
 	$(Q)echo "venv: installing the pinned packages from $(LOCK) (a few minutes the first time)"
 	$(Q)$(PIP) install $(PIPQ) -r $(LOCK) || { echo "venv: installing $(LOCK) failed; rerun with V=1 for details" >&2; exit 1; }
 	$(Q)$(PIP) install $(PIPQ) --no-deps -e . || { echo "venv: installing the project failed; rerun with V=1" >&2; exit 1; }
+	$(Q)$(PIP) check >/dev/null || { $(PIP) check >&2; echo "venv: $(LOCK) does not satisfy pyproject.toml; run 'make lock' (then 'make venv')" >&2; exit 1; }
 	$(Q)touch $@
 
 venv: $(STAMP)  ## create .venv and install the pinned packages (only when lock or pyproject change)
 
 assets: venv  ## check/complete the offline front-end files the visualizer serves
-	$(Q)$(PY) -m simulation.viz.assets >/dev/null
+	$(Q)$(PY) simulation/viz/assets.py >/dev/null  # by path: needs no model import
 
 run: venv  ## run the default scenario (outputs path is printed)
 	$(Q)$(VENV)/bin/partnership run

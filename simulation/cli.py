@@ -141,6 +141,18 @@ def params() -> None:
         typer.echo(f"{name:<22}{default!s:<14}{field.description}")
 
 
+@app.command()
+def viz(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8765,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open a browser tab.")] = False,
+) -> None:
+    """Start the browser visualizer (works offline; every asset is served locally)."""
+    from .viz.serve import serve
+
+    serve(host=host, port=port, open_browser=open_browser)
+
+
 def main() -> None:
     """Entry point that keeps tracebacks away from people for expected errors."""
     app()

@@ -19,6 +19,7 @@ import pytest
 from simulation.runner import run_one
 from simulation.sweep import SweepError, load_sweep, read_runs, read_series, run_sweep
 from simulation.sweep.cli import sweep_command
+from simulation.sweep.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +119,10 @@ def test_bitwise_same_serial_pool_and_dask_cluster(tmp_path: Path) -> None:
     serial = run_sweep(spec, tmp_path / "serial", workers=0, **opts)
     pool = run_sweep(spec, tmp_path / "pool", workers=2, target_task_s=0.2, **opts)
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
         host="127.0.0.1",
     ) as cluster:
         dask = run_sweep(spec, tmp_path / "dask", scheduler=cluster.scheduler_address, **opts)
@@ -132,8 +136,11 @@ def test_bitwise_same_serial_pool_and_dask_cluster(tmp_path: Path) -> None:
     assert (runs["status"] == "ok").all()
     # each row is the real model's run with that seed: check one against run_one directly
     row = runs.iloc[7]
-    params = {**spec.resolve().base_params, "trust_gain": row["trust_gain"],
-              "funding_volatility": row["funding_volatility"]}
+    params = {
+        **spec.resolve().base_params,
+        "trust_gain": row["trust_gain"],
+        "funding_volatility": row["funding_volatility"],
+    }
     direct = run_one(params, seed=int(row["seed"]), steps=12)
     assert row["community_welfare"] == direct.outcomes["community_welfare"]
     assert row["welfare_mean"] == direct.outcomes["welfare_mean"]
@@ -225,20 +232,37 @@ def test_changed_sweep_is_refused_unless_fresh(
     err = capsys.readouterr().err
     assert "different sweep" in err and "steps" in err and "--fresh" in err
     assert sorted(p.name for p in (out / "runs").iterdir()) == before
-    assert sweep_command(
-        path, workers=0, out=out, fresh=True, progress=False, summary=False
-    ) == 0
+    assert sweep_command(path, workers=0, out=out, fresh=True, progress=False, summary=False) == 0
     assert read_runs(out)["run_id"].nunique() == 6
     assert before != sorted(p.name for p in (out / "runs").iterdir())
     with pytest.raises(SweepError):  # the Python API refuses the same way
         run_sweep(load_sweep(make_sweep(tmp_path, reps=1)), out, workers=0, progress=False)
 
 
+def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    other = RunStore(tmp_path / "out", {})
+    other.lock()  # as if a second terminal were running the same sweep
+    try:
+        with pytest.raises(SweepError, match="another sweep is writing"):
+            run_sweep(spec, tmp_path / "out", workers=0, progress=False, summarize=False)
+    finally:
+        other.unlock()
+    assert run_sweep(spec, tmp_path / "out", workers=0, progress=False, summarize=False).ran == 6
+
+
 def test_interrupted_sweep_resumes_with_only_missing_runs(tmp_path: Path) -> None:
     spec = load_sweep(make_sweep(tmp_path))
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(spec, tmp_path / "out", workers=0, run_fn=interrupted_run, progress=False,
-                  flush_seconds=0.0, summarize=False)
+        run_sweep(
+            spec,
+            tmp_path / "out",
+            workers=0,
+            run_fn=interrupted_run,
+            progress=False,
+            flush_seconds=0.0,
+            summarize=False,
+        )
     assert raw_rows(tmp_path / "out") == 4
     report = run_sweep(spec, tmp_path / "out", workers=0, progress=False, summarize=False)
     assert report.skipped == 4 and report.ran == 8
@@ -249,8 +273,19 @@ def test_interrupted_sweep_resumes_with_only_missing_runs(tmp_path: Path) -> Non
 
 def _cli(path: Path, out: Path) -> list[str]:
     return [
-        sys.executable, "-m", "simulation.sweep", "sweep", str(path), "--out", str(out),
-        "--workers", "2", "--no-progress", "--no-summary", "--flush-seconds", "0.1",
+        sys.executable,
+        "-m",
+        "simulation.sweep",
+        "sweep",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-progress",
+        "--no-summary",
+        "--flush-seconds",
+        "0.1",
     ]
 
 
@@ -275,7 +310,7 @@ def _stop_midway(cmd: list[str], out: Path, sig: int, total: int, at_least: int)
     os.kill(proc.pid, sig)
     proc.communicate(timeout=30)
     # the pool's workers and forkserver go away with the coordinator (no orphans)
-    gone, alive = psutil.wait_procs(children, timeout=15)
+    _, alive = psutil.wait_procs(children, timeout=15)
     assert not alive, alive
     on_disk = raw_rows(out)
     assert on_disk < total, "stopped too late to test resume"
@@ -283,30 +318,28 @@ def _stop_midway(cmd: list[str], out: Path, sig: int, total: int, at_least: int)
 
 
 def test_resume_after_kill_9_and_ctrl_c_equals_uninterrupted(tmp_path: Path) -> None:
-    path = make_sweep(
-        tmp_path, reps=6, trust="[0.05, 0.1, 0.2, 0.3]", steps=36, citizens=300
-    )
-    total = 48
+    path = make_sweep(tmp_path, reps=4, trust="[0.05, 0.1, 0.2, 0.3]", steps=36, citizens=300)
+    total = 32
     out = tmp_path / "out"
     cmd = _cli(path, out)
 
-    code = _stop_midway(cmd, out, signal.SIGKILL, total, at_least=4)
+    code = _stop_midway(cmd, out, signal.SIGKILL, total, at_least=3)
     assert code == -signal.SIGKILL
     after_kill = raw_rows(out)
 
-    code = _stop_midway(cmd, out, signal.SIGINT, total, at_least=after_kill + 4)
+    code = _stop_midway(cmd, out, signal.SIGINT, total, at_least=after_kill + 3)
     assert code == 130
     after_int = raw_rows(out)
     assert after_int > after_kill
 
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert f"{after_int} already done, {total - after_int} run now" in done.stdout
     assert raw_rows(out) == total  # nothing lost, nothing duplicated
 
     run_sweep(load_sweep(path), tmp_path / "ref", workers=0, progress=False, summarize=False)
     same(out, tmp_path / "ref")
-    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 0 and f"{total} already done, 0 run now" in again.stdout
     assert raw_rows(out) == total
 

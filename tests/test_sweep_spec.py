@@ -68,13 +68,16 @@ BAD = {
         ["factors.governance_mode.values[1] = 'dictator'", "'shared', 'lead', 'nao'"],
     ),
     "inconsistent with base": (
-        GOOD.replace("[factors.trust_gain]\nvalues = [0.05, 0.2]",
-                     "[factors.network_degree]\nvalues = [4, 5]"),
+        GOOD.replace(
+            "[factors.trust_gain]\nvalues = [0.05, 0.2]",
+            "[factors.network_degree]\nvalues = [4, 5]",
+        ),
         ["factors.network_degree.values[1] = 5", "must be even"],
     ),
     "list-valued parameter": (
-        GOOD.replace("[factors.trust_gain]\nvalues = [0.05, 0.2]",
-                     '[factors.allowed_kinds]\nvalues = ["K1"]'),
+        GOOD.replace(
+            "[factors.trust_gain]\nvalues = [0.05, 0.2]", '[factors.allowed_kinds]\nvalues = ["K1"]'
+        ),
         ["factors.allowed_kinds", "cannot be swept"],
     ),
     "grid level is a table": (
@@ -103,8 +106,10 @@ BAD = {
     ),
     "sampling a switch": (
         GOOD.replace('method = "grid"', 'method = "lhs"\nsamples = 4')
-        .replace("[factors.trust_gain]\nvalues = [0.05, 0.2]",
-                 "[factors.coordination]\nlow = 0\nhigh = 1")
+        .replace(
+            "[factors.trust_gain]\nvalues = [0.05, 0.2]",
+            "[factors.coordination]\nlow = 0\nhigh = 1",
+        )
         .replace("values = [0.0, 0.5]", "low = 0.0\nhigh = 0.5"),
         ["factors.coordination", "only numeric parameters", "true or false"],
     ),
@@ -116,8 +121,10 @@ BAD = {
     ),
     "float type for an integer parameter": (
         GOOD.replace('method = "grid"', 'method = "lhs"\nsamples = 4')
-        .replace("[factors.trust_gain]\nvalues = [0.05, 0.2]",
-                 '[factors.max_members]\nlow = 2\nhigh = 6\ntype = "float"')
+        .replace(
+            "[factors.trust_gain]\nvalues = [0.05, 0.2]",
+            '[factors.max_members]\nlow = 2\nhigh = 6\ntype = "float"',
+        )
         .replace("values = [0.0, 0.5]", "low = 0.0\nhigh = 0.5"),
         ["factors.max_members.type = 'float'", "allowed: 'int'"],
     ),
@@ -220,8 +227,9 @@ def test_int_levels_of_a_float_field_become_floats(tmp_path: Path) -> None:
 def _sampled(method: str, samples: int, extra: str = "") -> str:
     return (
         GOOD.replace('method = "grid"', f'method = "{method}"\nsamples = {samples}{extra}')
-        .replace("[factors.trust_gain]\nvalues = [0.05, 0.2]",
-                 "[factors.max_members]\nlow = 2\nhigh = 5")
+        .replace(
+            "[factors.trust_gain]\nvalues = [0.05, 0.2]", "[factors.max_members]\nlow = 2\nhigh = 5"
+        )
         .replace("values = [0.0, 0.5]", "low = 0.1\nhigh = 0.4")
     )
 
@@ -270,9 +278,12 @@ def test_seeds_are_common_random_numbers_and_ids_unique(tmp_path: Path) -> None:
     lo, hi = child.generate_state(2, dtype=np.uint32)
     assert run_seed(11, 3, 1) == ((int(hi) << 32) | int(lo)) & (2**63 - 1)
 
-    indep = load_sweep(write(tmp_path, GOOD.replace(
-        'method = "grid"', 'method = "grid"\ncommon_random_numbers = false'
-    )))
+    indep = load_sweep(
+        write(
+            tmp_path,
+            GOOD.replace('method = "grid"', 'method = "grid"\ncommon_random_numbers = false'),
+        )
+    )
     seeds = [r.seed for r in iter_runs(indep.resolve())]
     assert len(set(seeds)) == 8
 

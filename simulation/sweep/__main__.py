@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--no-summary", action="store_true", help="skip tables and figures")
     s.add_argument(
-        "--flush-seconds", type=float, default=5.0,
+        "--flush-seconds",
+        type=float,
+        default=5.0,
         help="publish finished runs to disk at least this often",
     )
     m = sub.add_parser("summarize", help="tables and figures for a results folder")
@@ -30,9 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sweep":
         return sweep_command(
-            args.path, args.workers, args.scheduler, args.fresh, args.out,
-            retry_failed=args.retry_failed, progress=not args.no_progress,
-            flush_seconds=args.flush_seconds, summary=not args.no_summary,
+            args.path,
+            args.workers,
+            args.scheduler,
+            args.fresh,
+            args.out,
+            retry_failed=args.retry_failed,
+            progress=not args.no_progress,
+            flush_seconds=args.flush_seconds,
+            summary=not args.no_summary,
         )
     return summarize_command(args.results_dir)
 

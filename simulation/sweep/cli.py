@@ -56,8 +56,15 @@ def sweep_command(
     previous = _sigterm_as_interrupt()
     try:
         report = run_sweep(
-            spec, out, workers=workers, scheduler=scheduler, fresh=fresh, progress=progress,
-            retry_failed=retry_failed, flush_seconds=flush_seconds, summarize=summary,
+            spec,
+            out,
+            workers=workers,
+            scheduler=scheduler,
+            fresh=fresh,
+            progress=progress,
+            retry_failed=retry_failed,
+            flush_seconds=flush_seconds,
+            summarize=summary,
         )
     except SweepError as exc:
         _err(str(exc))
@@ -69,7 +76,9 @@ def sweep_command(
         target = out or Path("results") / spec.name
         print(
             f"interrupted: finished runs are saved in {target}; run the same command again "
-            "to finish the missing ones", file=sys.stderr, flush=True,
+            "to finish the missing ones",
+            file=sys.stderr,
+            flush=True,
         )
         return 130
     finally:

@@ -29,9 +29,7 @@ def _problem(spec: SweepSpec, types: dict[str, str]) -> dict[str, Any]:
     return {"num_vars": len(spec.factors), "names": list(spec.factors), "bounds": bounds}
 
 
-def _to_points(
-    spec: SweepSpec, types: dict[str, str], matrix: np.ndarray
-) -> list[dict[str, Any]]:
+def _to_points(spec: SweepSpec, types: dict[str, str], matrix: np.ndarray) -> list[dict[str, Any]]:
     points = []
     names = list(spec.factors)
     for row in matrix:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -97,7 +98,7 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     try:
         fn = ctx.run_fn
         if fn is None:
-            from simulation.runner import run_one as fn  # noqa: PLC0415 (worker side)
+            from simulation.runner import run_one as fn
         result = fn(
             {**ctx.base_params, **task.factors},
             seed=task.seed,
@@ -111,14 +112,12 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
             if missing:
                 raise KeyError(f"the run reported no outcome {missing[0]!r}")
             outcomes = {k: outcomes[k] for k in ctx.outcomes}
-        record["outcomes"] = {
-            k: (math.nan if v is None else float(v)) for k, v in outcomes.items()
-        }
+        record["outcomes"] = {k: (math.nan if v is None else float(v)) for k, v in outcomes.items()}
         if ctx.series_every and result.series is not None:
             frame = result.series
-            cols = ctx.series if ctx.series is not None else [
-                c for c in frame.columns if c != "step"
-            ]
+            cols = (
+                ctx.series if ctx.series is not None else [c for c in frame.columns if c != "step"]
+            )
             record["series"] = {
                 "step": frame["step"].to_numpy(dtype="int64"),
                 **{c: frame[c].to_numpy(dtype="float64") for c in cols},
@@ -128,8 +127,11 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         raise  # Ctrl-C is not a model failure: the run is simply not recorded
     except BaseException as exc:  # failure isolation, incl. SystemExit from model code
         record.update(
-            status="failed", error=_one_line(exc), traceback=traceback.format_exc(),
-            outcomes=None, series=None,
+            status="failed",
+            error=_one_line(exc),
+            traceback=traceback.format_exc(),
+            outcomes=None,
+            series=None,
         )
     record["duration_s"] = time.perf_counter() - start
     record["finished_at"] = time.time()
@@ -212,9 +214,12 @@ def _worker_init(coordinator_pid: int, coordinator_start: str | None) -> None:
 
 
 def _mp_context() -> Any:
-    """forkserver where available (fast, safe with threads, no __main__ re-import), else spawn.
+    """forkserver where available, else spawn; never fork (unsafe with threads).
 
-    The process-wide default start method is left alone (mesa.batch_run forces "spawn").
+    The server preloads the model once, so new workers (also after a crash) start in
+    milliseconds.  As with spawn, a script's main module is imported in each worker, so a
+    script must call run_sweep under ``if __name__ == "__main__":``.  The process-wide default
+    start method is left alone (mesa.batch_run forces "spawn" on everyone).
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
@@ -230,6 +235,7 @@ class Pool:
     capacity: int
     description: str
     batching: bool = True  # group runs per task (pointless when running in-process)
+    hint: str = ""  # added to "the executor looks broken" messages
 
     def renew(self, cause: BaseException) -> None:
         """Replace a broken executor, or give up."""
@@ -248,6 +254,10 @@ class LocalPool(Pool):
     def __init__(self, workers: int) -> None:
         self.capacity = workers
         self.description = f"process pool ({workers} workers)"
+        self.hint = (
+            ' (from a script, call run_sweep under `if __name__ == "__main__":`, since '
+            "each worker process imports the script)"
+        )
         self.renewals = 0
         self._make()
 
@@ -295,7 +305,7 @@ class DaskPool(Pool):
 
     def __init__(self, address: str) -> None:
         try:
-            from distributed import Client  # noqa: PLC0415 (only for --scheduler)
+            from distributed import Client
         except ImportError:  # pragma: no cover - distributed is a declared dependency
             raise SweepError(
                 "--scheduler needs the 'distributed' package (pip install 'dask[distributed]')"
@@ -309,8 +319,18 @@ class DaskPool(Pool):
             ) from None
         # pure=False: a resubmitted chunk must run again, not reuse an erred result
         self.executor = self.client.get_executor(pure=False)
-        self.capacity = max(1, sum(self.client.nthreads().values()))
-        self.description = f"dask {address} ({self.capacity} threads)"
+        self._capacity = max(1, sum(self.client.nthreads().values()))
+        self._checked = time.monotonic()
+        self.description = f"dask {address} ({self._capacity} threads)"
+
+    @property
+    def capacity(self) -> int:  # type: ignore[override]
+        """Worker threads in the cluster, rechecked every 10 s (clusters scale)."""
+        if time.monotonic() - self._checked > 10:
+            self._checked = time.monotonic()
+            with contextlib.suppress(OSError, TimeoutError):
+                self._capacity = max(1, sum(self.client.nthreads().values()))
+        return self._capacity
 
     def close(self, *, cancel: bool = False) -> None:
         try:
@@ -343,9 +363,7 @@ class InlinePool(Pool):
         self.batching = False  # one run per task: every run is saved as soon as it ends
 
 
-def make_pool(
-    executor: Executor | str | None, workers: int | None, scheduler: str | None
-) -> Pool:
+def make_pool(executor: Executor | str | None, workers: int | None, scheduler: str | None) -> Pool:
     """The executor to use: a given Executor, a Dask scheduler, serial, or a local pool."""
     if isinstance(executor, Executor):
         return ExternalPool(executor, workers)
@@ -409,7 +427,6 @@ class Dispatcher:
         suspects: deque[RunTask] = deque()
         submitted = 0
         exhausted = False
-        max_inflight = 2 * self.pool.capacity
 
         def submit(chunk: list[RunTask], *, alone: bool = False) -> None:
             fut = self.pool.executor.submit(run_chunk, self.ctx, chunk)
@@ -420,7 +437,7 @@ class Dispatcher:
                 if not inflight:  # suspects run on their own until cleared
                     submit([suspects.popleft()], alone=True)
             elif not exhausted:
-                while len(inflight) < max_inflight:
+                while len(inflight) < 2 * self.pool.capacity:
                     chunk = list(islice(tasks, self.chunk_size(n_tasks - submitted)))
                     if not chunk:
                         exhausted = True
@@ -477,7 +494,7 @@ class Dispatcher:
         if self._infra_streak >= self.max_consecutive_infra:
             raise SweepAbortedError(
                 f"{self._infra_streak} runs in a row lost their worker ({_one_line(exc)}); the "
-                f"executor looks broken. Finished runs are saved; run the same command again to "
-                "resume"
+                f"executor looks broken{self.pool.hint}. Finished runs are saved; run the same "
+                "command again to resume"
             )
         self.on_record(died_record(task, n, exc))

@@ -23,8 +23,19 @@ from simulation.sweep.store import write_bytes_atomic
 
 MANIFEST_FORMAT = 1
 PACKAGES = (
-    "kemitraan", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
-    "networkx", "dask", "distributed", "matplotlib", "tqdm",
+    "kemitraan",
+    "mesa",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "SALib",
+    "pydantic",
+    "networkx",
+    "dask",
+    "distributed",
+    "matplotlib",
+    "tqdm",
 )
 
 

@@ -162,7 +162,12 @@ def run_sweep(
     ok_now = failed_now = ran = 0
     interrupted = True
     bar = None
+    session: dict[str, Any] | None = None
+    manifest: dict[str, Any] = {}
+    warnings: list[str] = []
+    skipped = 0
     try:
+        store.lock()
         if fresh:
             store.wipe()
         root.mkdir(parents=True, exist_ok=True)
@@ -171,19 +176,15 @@ def run_sweep(
         if resolved.spec.source_text is not None:
             write_bytes_atomic(resolved.spec.source_text.encode(), root / SWEEP_COPY)
 
-        design_ids = {t.run_id for t in iter_runs(resolved)}
-        done = {
-            rid for rid, status in on_disk.items()
-            if rid in design_ids and (status == "ok" or not retry_failed)
-        }
-        failed_before = sum(
-            1 for rid in done if on_disk[rid] != "ok"
-        )
-        del design_ids, on_disk
-        todo = resolved.n_runs - len(done)
+        # Memory: only the ids already on disk are held; the design is streamed.
+        done = {rid for rid, status in on_disk.items() if status == "ok" or not retry_failed}
+        failed_before = sum(1 for rid in done if on_disk[rid] != "ok")
+        del on_disk
+        todo = sum(1 for t in iter_runs(resolved) if t.run_id not in done)
+        skipped = resolved.n_runs - todo
 
         manifest = _new_manifest(resolved, read_manifest(store.manifest_path))
-        session: dict[str, Any] = {
+        session = {
             "started": now_iso(),
             "ended": None,
             "status": "running",
@@ -191,7 +192,7 @@ def run_sweep(
             "cwd": os.getcwd(),
             "executor": pool.description,
             "run_fn": None if run_fn is None else f"{run_fn.__module__}.{run_fn.__qualname__}",
-            "skipped": len(done),
+            "skipped": skipped,
             "to_run": todo,
             "environment": environment(),
         }
@@ -201,8 +202,12 @@ def run_sweep(
 
         if progress:
             bar = tqdm(
-                total=resolved.n_runs, initial=len(done), unit="run", desc=spec.name,
-                dynamic_ncols=True, smoothing=0.1,
+                total=resolved.n_runs,
+                initial=skipped,
+                unit="run",
+                desc=spec.name,
+                dynamic_ncols=True,
+                smoothing=0.1,
             )
             bar.set_postfix(failed=failed_before)
 
@@ -241,11 +246,14 @@ def run_sweep(
             store.flush()
         finally:
             pool.close(cancel=interrupted)
-            if "session" in locals():
+            store.unlock()
+            if session is not None:
                 session.update(
                     ended=now_iso(),
                     status="interrupted" if interrupted else "complete",
-                    ran=ran, ok=ok_now, failed=failed_now,
+                    ran=ran,
+                    ok=ok_now,
+                    failed=failed_now,
                 )
                 write_manifest(store.manifest_path, manifest)
 
@@ -253,7 +261,7 @@ def run_sweep(
         name=spec.name,
         results_dir=root,
         total=resolved.n_runs,
-        skipped=len(done),
+        skipped=skipped,
         ran=ran,
         ok=ok_now,
         failed=failed_before + failed_now,
@@ -262,5 +270,11 @@ def run_sweep(
         warnings=tuple(warnings),
     )
     if summarize:
-        report.summary = _summarize(root)
+        try:
+            report.summary = _summarize(root)
+        except Exception as exc:  # the runs are safe on disk; say so rather than crash
+            report.warnings += (
+                f"summary failed ({type(exc).__name__}: {exc}); the runs are saved, retry with "
+                f"'partnership summarize {root}'",
+            )
     return report

@@ -46,7 +46,8 @@ def context_digest(base_params: dict[str, Any], shocks: Any, steps: int) -> str:
     """Digest of what every run of a sweep shares (base parameters, shocks, months)."""
     blob = json.dumps(
         {"params": base_params, "shocks": list(shocks), "steps": steps},
-        sort_keys=True, separators=(",", ":"),
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -281,8 +281,7 @@ def _check_factor_name(label: str, name: str) -> None:
         close = difflib.get_close_matches(name, list(fields), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise SweepError(
-            f"{label}: factors.{name}: not a model parameter ({hint}allowed: "
-            f"{', '.join(fields)})"
+            f"{label}: factors.{name}: not a model parameter ({hint}allowed: {', '.join(fields)})"
         )
     ann = fields[name].annotation
     if get_origin(ann) is tuple:
@@ -386,9 +385,13 @@ def _check_factors(
             levels[name] = normalized
             sample = normalized[0]
             types[name] = (
-                "bool" if isinstance(sample, bool) else
-                "int" if isinstance(sample, int) else
-                "float" if isinstance(sample, float) else "str"
+                "bool"
+                if isinstance(sample, bool)
+                else "int"
+                if isinstance(sample, int)
+                else "float"
+                if isinstance(sample, float)
+                else "str"
             )
         else:
             if f.values is not None:
@@ -406,9 +409,7 @@ def _check_factors(
                 missing = "low" if f.low is None else "high"
                 raise SweepError(f"{label}: {key}.{missing}: required key is missing")
             if not f.low < f.high:
-                raise SweepError(
-                    f"{label}: {key}: low = {f.low:g} must be below high = {f.high:g}"
-                )
+                raise SweepError(f"{label}: {key}: low = {f.low:g} must be below high = {f.high:g}")
             ftype = f.type or kind
             if kind == "int" and ftype == "float":
                 raise SweepError(
@@ -462,8 +463,11 @@ def _normalized(
     body = spec.model_dump(mode="json", exclude={"description"})
     body["outputs"].pop("highlight", None)  # display only: changing it must not refuse resume
     body.update(
-        format=SPEC_FORMAT, steps=steps, root_seed=root_seed,
-        base_params=base_params, base_shocks=list(shocks),
+        format=SPEC_FORMAT,
+        steps=steps,
+        root_seed=root_seed,
+        base_params=base_params,
+        base_shocks=list(shocks),
     )
     return body
 

@@ -124,6 +124,35 @@ class RunStore:
     def manifest_path(self) -> Path:
         return self.root / MANIFEST
 
+    def lock(self) -> None:
+        """Hold an exclusive lock on the folder while a sweep writes to it, so a second
+        coordinator started by mistake is refused instead of redoing the same runs.  The
+        kernel drops the lock when the process dies, even on kill -9."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no lock, reads still dedupe
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / ".lock", "a+")  # noqa: SIM115 (held until unlock)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            from simulation.sweep.errors import SweepError
+
+            raise SweepError(
+                f"{self.root}: another sweep is writing to this folder right now (allowed: "
+                "wait for it, or use --out for another folder)"
+            ) from None
+        self._lock = fh
+
+    def unlock(self) -> None:
+        """Release the folder lock."""
+        fh = getattr(self, "_lock", None)
+        if fh is not None:
+            fh.close()
+            self._lock = None
+
     def has_results(self) -> bool:
         """True if the folder already holds a sweep (manifest or published parts)."""
         return self.manifest_path.exists() or bool(_parts(self.runs_dir))
@@ -242,9 +271,7 @@ def _series_table(series: list[tuple[str, dict[str, np.ndarray]]]) -> pa.Table:
     names: dict[str, None] = {}
     for _, s in series:
         names.update(dict.fromkeys(k for k in s if k != "step"))
-    run_ids = np.concatenate(
-        [np.full(len(s["step"]), rid, dtype=object) for rid, s in series]
-    )
+    run_ids = np.concatenate([np.full(len(s["step"]), rid, dtype=object) for rid, s in series])
     cols: dict[str, pa.Array] = {
         "run_id": pa.array(run_ids, pa.string()),
         "step": pa.array(np.concatenate([np.asarray(s["step"], np.int64) for _, s in series])),

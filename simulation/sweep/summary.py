@@ -138,15 +138,21 @@ def _sobol(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             res = sobol.analyze(
-                problem, y, calc_second_order=second, conf_level=CONFIDENCE,
+                problem,
+                y,
+                calc_second_order=second,
+                conf_level=CONFIDENCE,
                 seed=int(manifest.get("root_seed", 0)) % 2**32,
             )
         for i, factor in enumerate(problem["names"]):
             rows.append(
                 {
-                    "outcome": name, "factor": factor,
-                    "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
-                    "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i]),
+                    "outcome": name,
+                    "factor": factor,
+                    "S1": float(res["S1"][i]),
+                    "S1_conf": float(res["S1_conf"][i]),
+                    "ST": float(res["ST"][i]),
+                    "ST_conf": float(res["ST_conf"][i]),
                 }
             )
     return pd.DataFrame(rows) if rows else None
@@ -157,7 +163,7 @@ def _sobol(
 
 def _figure(rows: int, cols: int, w: float = 4.2, h: float = 3.2) -> tuple[Any, Any]:
     # object API: no global backend, safe in notebooks; imported only when drawing
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(w * cols, h * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -174,8 +180,12 @@ def _band(ax: Any, x: pd.Series, t: pd.DataFrame, label: str | None = None) -> N
         xs = x.to_numpy()[order]
         (line,) = ax.plot(xs, t["mean"].to_numpy()[order], marker="o", ms=3, label=label)
         ax.fill_between(
-            xs, t["ci_low"].to_numpy()[order], t["ci_high"].to_numpy()[order],
-            alpha=0.25, color=line.get_color(), lw=0,
+            xs,
+            t["ci_low"].to_numpy()[order],
+            t["ci_high"].to_numpy()[order],
+            alpha=0.25,
+            color=line.get_color(),
+            lw=0,
         )
     else:
         pos = np.arange(len(x))
@@ -186,7 +196,12 @@ def _band(ax: Any, x: pd.Series, t: pd.DataFrame, label: str | None = None) -> N
 
 
 def _effects_figure(
-    by: pd.DataFrame, *, key: str, value: str, factors: list[str], highlight: list[str],
+    by: pd.DataFrame,
+    *,
+    key: str,
+    value: str,
+    factors: list[str],
+    highlight: list[str],
     path: Path,
 ) -> Path:
     """Outcome (rows) vs each factor (columns), mean with 95% CI band."""
@@ -203,9 +218,7 @@ def _effects_figure(
     return path
 
 
-def _heatmap(
-    by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path
-) -> Path:
+def _heatmap(by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path) -> Path:
     t = by_point[by_point["outcome"] == name].pivot_table(
         index=f1, columns=f2, values="mean", aggfunc="mean"
     )
@@ -222,14 +235,25 @@ def _heatmap(
     mid = float(np.mean(finite)) if finite.size else 0.0
     for (r, c), v in np.ndenumerate(vals):
         if np.isfinite(v):
-            ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7,
-                    color="white" if v < mid else "black")
+            ax.text(
+                c,
+                r,
+                f"{v:.3g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if v < mid else "black",
+            )
     fig.colorbar(im, ax=ax)
     ax2 = axes[0][1]
     sub = by_point[by_point["outcome"] == name]
     for level, grp in sub.groupby(f2, sort=True):
-        _band(ax2, grp[f1].reset_index(drop=True), grp.reset_index(drop=True),
-              label=f"{f2}={_fmt(level)}")
+        _band(
+            ax2,
+            grp[f1].reset_index(drop=True),
+            grp.reset_index(drop=True),
+            label=f"{f2}={_fmt(level)}",
+        )
     ax2.set_xlabel(f1)
     ax2.set_ylabel(name)
     ax2.legend(fontsize=7)
@@ -238,9 +262,7 @@ def _heatmap(
     return path
 
 
-def _scatter(
-    by_point: pd.DataFrame, factors: list[str], highlight: list[str], path: Path
-) -> Path:
+def _scatter(by_point: pd.DataFrame, factors: list[str], highlight: list[str], path: Path) -> Path:
     fig, axes = _figure(len(highlight), len(factors))
     for i, name in enumerate(highlight):
         t = by_point[by_point["outcome"] == name]
@@ -248,8 +270,9 @@ def _scatter(
             ax = axes[i][j]
             m = t["mean"].to_numpy()
             err = np.vstack([m - t["ci_low"].to_numpy(), t["ci_high"].to_numpy() - m])
-            ax.errorbar(t[f], m, yerr=np.nan_to_num(err), fmt="o", ms=2.5, alpha=0.6,
-                        elinewidth=0.6)
+            ax.errorbar(
+                t[f], m, yerr=np.nan_to_num(err), fmt="o", ms=2.5, alpha=0.6, elinewidth=0.6
+            )
             ax.set_xlabel(f)
             ax.set_ylabel(name)
     fig.suptitle(f"Design points: mean and {CONFIDENCE:.0%} CI over replications")
@@ -291,8 +314,9 @@ def _series_figure(
             first = grp.iloc[0]
             label = ", ".join(f"{f}={_fmt(first[f])}" for f in factors) or f"point {pid}"
             (line,) = ax.plot(t["step"], t["mean"], lw=1.2, label=label)
-            ax.fill_between(t["step"], t["ci_low"], t["ci_high"], alpha=0.2,
-                            color=line.get_color(), lw=0)
+            ax.fill_between(
+                t["step"], t["ci_low"], t["ci_high"], alpha=0.2, color=line.get_color(), lw=0
+            )
         ax.set_xlabel("month")
         ax.set_ylabel(name)
     axes[0][0].legend(fontsize=6)
@@ -317,9 +341,7 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
         raise SweepError(f"{root}: no finished runs yet (run the sweep first)")
     factors: list[str] = list(manifest.get("factors", []))
     order = manifest.get("outcome_order") or []
-    outcomes = [
-        outcome_column(n, factors) for n in order if outcome_column(n, factors) in runs
-    ]
+    outcomes = [outcome_column(n, factors) for n in order if outcome_column(n, factors) in runs]
     notes: list[str] = []
     runs_ok = runs[runs["status"] == "ok"]
     n_failed = int((runs["status"] != "ok").sum())
@@ -330,6 +352,15 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
         notes.append(f"{missing} runs of the design are not finished yet")
     wanted = manifest.get("highlight") or [n for n in DEFAULT_HIGHLIGHT if n in outcomes]
     highlight = [n for n in wanted if n in outcomes] or outcomes[:4]
+
+    if runs_ok.empty or not outcomes:
+        notes.append("no successful runs yet: nothing to average")
+        out = root / "summary"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.md").write_text(
+            f"# Sweep `{manifest.get('name')}`\n\n" + "\n".join(f"> {n}" for n in notes) + "\n"
+        )
+        return Summary(root, pd.DataFrame(), None, None, [], [out / "summary.md"], notes)
 
     keys = ["point_id", *factors]
     points = runs.drop_duplicates("point_id")[keys].sort_values("point_id")
@@ -370,27 +401,46 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
 
     if figures and highlight:
         if method == "grid" and len(varying) == 1:
-            files.append(_effects_figure(
-                by_point, key="", value=varying[0], factors=varying, highlight=highlight,
-                path=fig_dir / f"by_{varying[0]}.png",
-            ))
+            files.append(
+                _effects_figure(
+                    by_point,
+                    key="",
+                    value=varying[0],
+                    factors=varying,
+                    highlight=highlight,
+                    path=fig_dir / f"by_{varying[0]}.png",
+                )
+            )
         elif method == "grid" and len(varying) >= 2:
             assert by_level is not None
-            files.append(_effects_figure(
-                by_level, key="factor", value="level", factors=varying, highlight=highlight,
-                path=fig_dir / "main_effects.png",
-            ))
+            files.append(
+                _effects_figure(
+                    by_level,
+                    key="factor",
+                    value="level",
+                    factors=varying,
+                    highlight=highlight,
+                    path=fig_dir / "main_effects.png",
+                )
+            )
             if len(varying) == 2:
                 for name in highlight:
-                    files.append(_heatmap(
-                        by_point, varying[0], varying[1], name, fig_dir / f"heatmap_{name}.png"
-                    ))
+                    files.append(
+                        _heatmap(
+                            by_point, varying[0], varying[1], name, fig_dir / f"heatmap_{name}.png"
+                        )
+                    )
         elif varying:
             files.append(_scatter(by_point, varying, highlight, fig_dir / "design_points.png"))
         if sobol_table is not None:
-            files.append(_sobol_figure(sobol_table[sobol_table["outcome"].isin(highlight)]
-                                       if sobol_table["outcome"].isin(highlight).any()
-                                       else sobol_table, fig_dir / "sobol.png"))
+            files.append(
+                _sobol_figure(
+                    sobol_table[sobol_table["outcome"].isin(highlight)]
+                    if sobol_table["outcome"].isin(highlight).any()
+                    else sobol_table,
+                    fig_dir / "sobol.png",
+                )
+            )
         series_names = [n for n in highlight if n != "welfare_mean"]
         if (
             manifest.get("series_every")
@@ -402,8 +452,15 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
                 files.append(p)
 
     md = _markdown(
-        manifest, by_point=by_point, by_level=by_level, sobol_table=sobol_table, keys=keys,
-        highlight=highlight, notes=notes, files=files, out=out,
+        manifest,
+        by_point=by_point,
+        by_level=by_level,
+        sobol_table=sobol_table,
+        keys=keys,
+        highlight=highlight,
+        notes=notes,
+        files=files,
+        out=out,
     )
     (out / "summary.md").write_text(md, encoding="utf-8")
     files.append(out / "summary.md")

@@ -51,8 +51,9 @@ def take(model: PartnershipModel) -> Frame:
     volunteers: dict[int, int] = {}
     for ps in model.partnerships:
         idx = [m.index for m in ps.members]
-        if ps.volunteers and idx:
-            volunteers[idx[0]] = volunteers.get(idx[0], 0) + len(ps.volunteers)
+        n_vol = _count(ps.volunteers)
+        if n_vol and idx:
+            volunteers[idx[0]] = volunteers.get(idx[0], 0) + n_vol
         for i, a in enumerate(idx):
             for b in idx[i + 1 :]:
                 mutual = 0.5 * (float(trust[a, b]) + float(trust[b, a]))
@@ -74,6 +75,13 @@ def take(model: PartnershipModel) -> Frame:
             sorted({e.step for e in events if e.kind == "funding_cut" or _is_shock(e)})
         ),
     )
+
+
+def _count(volunteers: object) -> int:
+    """Volunteers of a K7 group: the contract says a count, the model may keep their indices."""
+    if isinstance(volunteers, int | np.integer):
+        return int(volunteers)
+    return len(volunteers)  # type: ignore[arg-type]
 
 
 def _is_shock(event: Event) -> bool:

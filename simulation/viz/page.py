@@ -9,6 +9,7 @@ the model state) and adds what a classroom needs.
 
 from __future__ import annotations
 
+import itertools
 import time
 import traceback
 from collections.abc import Callable
@@ -356,8 +357,10 @@ def PartnershipViz(scenario: str = "default", play_interval: float = 0.3) -> Non
     error = solara.use_reactive(None)
     lang = language.value
 
+    counter = solara.use_memo(lambda: itertools.count(1), [])
+
     def changed() -> None:
-        version.set(version.value + 1)
+        version.set(next(counter))  # unique even when Play's thread and a click race
 
     def play_loop() -> None:
         while playing.value:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -95,8 +96,6 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only the browser tests need it)
-
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield instance

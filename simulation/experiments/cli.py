@@ -1,0 +1,101 @@
+"""Plain command functions (printing, returning an exit code) for `partnership experiment`.
+
+Exit codes: 0 ok; 1 a check mismatch or failed runs; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from simulation.experiments.check import compare, read_summary
+from simulation.experiments.definition import (
+    RESULTS_DIR,
+    ExperimentError,
+    list_experiments,
+    load_experiment,
+)
+from simulation.experiments.pipeline import results_folder, run_and_report
+from simulation.sweep import SweepError
+
+
+def list_command() -> int:
+    """Print every experiment with its one-line question."""
+    try:
+        exps = list_experiments()
+    except ExperimentError as exc:
+        print(f"error: {exc}")
+        return 2
+    width = max(len(e.name) for e in exps)
+    for e in exps:
+        print(f"{e.name:<{width}}  [{', '.join(e.claims)}] {e.one_line}")
+    return 0
+
+
+def check_command(
+    name: str, quick: bool, workers: int | None, results_root: Path = RESULTS_DIR,
+    progress: bool = True,
+) -> int:
+    """Re-run the experiment in a scratch folder and compare with the committed summary."""
+    exp = load_experiment(name)
+    committed = results_folder(exp, quick, results_root) / "summary.csv"
+    if not committed.is_file():
+        print(f"error: {committed}: no committed summary to check against "
+              f"(run 'partnership experiment {name}{' --quick' if quick else ''}' first)")
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix=f"check-{name}-"))
+    try:
+        t0 = time.perf_counter()
+        out = run_and_report(exp, scratch, quick=quick, workers=workers, progress=progress)
+        fresh = read_summary(scratch / "summary.csv")
+        verdicts = compare(read_summary(committed), fresh, exp.tolerance)
+        how = "bitwise" if exp.tolerance == 0 else f"relative tolerance {exp.tolerance:g}"
+        print(f"check {name}{' (quick)' if quick else ''}: fresh run of "
+              f"{out.data.runs_total} runs in {time.perf_counter() - t0:.0f} s vs {committed} "
+              f"({how})")
+        for v in verdicts:
+            print("  " + v.line())
+            for d in v.differing[:5]:
+                print(f"      {d}")
+            if len(v.differing) > 5:
+                print(f"      ... and {len(v.differing) - 5} more")
+        ok = all(v.ok for v in verdicts) and out.data.failed == 0
+        print(f"verdict: {'REPRODUCED' if ok else 'NOT REPRODUCED'}")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def experiment_command(  # noqa: PLR0917 (the signature the typer command mirrors)
+    name: str | None, list_: bool = False, quick: bool = False, check: bool = False,
+    workers: int | None = None, results_root: Path = RESULTS_DIR, progress: bool = True,
+) -> int:
+    """`partnership experiment NAME [--quick] [--check] [--workers N]` / `--list`."""
+    if list_ or name is None:
+        if name is None and not list_:
+            print("error: name an experiment or use --list")
+            list_command()
+            return 2
+        return list_command()
+    workers = 2 if workers is None else workers
+    try:
+        if check:
+            return check_command(name, quick, workers, results_root, progress)
+        exp = load_experiment(name)
+        out = results_folder(exp, quick, results_root)
+        t0 = time.perf_counter()
+        res = run_and_report(exp, out, quick=quick, workers=workers, progress=progress)
+    except ExperimentError as exc:
+        print(f"error: {exc}")
+        return 2
+    except SweepError as exc:
+        print(f"error: {exc}")
+        return 2
+    print(f"{exp.name}{' (quick)' if quick else ''}: {res.data.runs_total} runs, "
+          f"{res.data.failed} failed, {time.perf_counter() - t0:.0f} s -> {out}/")
+    for s in res.analysis.answers:
+        print(f"  - {s}")
+    print(f"report: {out / 'report.md'}")
+    return 1 if res.data.failed else 0
