@@ -14,8 +14,6 @@ import numpy as np
 
 from .params import Sector
 
-CONTEST_EFFORT = 0.1  # share of reserves a grant-seeker burns per unit of competition
-
 
 @dataclass
 class FundingShocks:
@@ -51,14 +49,19 @@ def volatile_income(
 def grant_contest(
     need_shares: np.ndarray, reserves: np.ndarray, pool: float, competition: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split a grant pool; return (grants, effort burnt).
+    """Split a grant pool among n seekers; return (grants, effort burnt).
 
-    Share = (1 - c) * need share + c * effort share, effort = c * CONTEST_EFFORT * reserves.
+    A share `competition` of the pool is contested, the rest allocated by need. In the
+    symmetric Tullock (1980) contest, rent-seekers together burn (n - 1)/n of the contested
+    prize, so each seeker burns its need share of that; the contested part is then won in
+    proportion to effort, capped by what the seeker holds.
     """
-    if need_shares.size == 0 or pool <= 0:
+    n = need_shares.size
+    if n == 0 or pool <= 0:
         return np.zeros_like(reserves), np.zeros_like(reserves)
-    effort = competition * CONTEST_EFFORT * np.maximum(reserves, 0.0)
+    contested = competition * pool
+    effort = np.minimum(contested * (n - 1) / n * need_shares, np.maximum(reserves, 0.0))
     total_effort = effort.sum()
     contest = effort / total_effort if total_effort > 0 else need_shares
-    shares = (1.0 - competition) * need_shares + competition * contest
-    return pool * shares, effort
+    grants = (pool - contested) * need_shares + contested * contest
+    return grants, effort

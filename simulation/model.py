@@ -57,6 +57,7 @@ K7_HOST_CHANCE = 0.25  # share of a host's partner searches that start a volunte
 VOLUNTEER_DROPOUT = 0.05
 TIE_GAIN, TIE_DECAY, TIE_MIN = 0.1, 0.98, 0.02
 ACCOUNTABILITY_GAIN, ACCOUNTABILITY_DECAY = 0.05, 0.01
+FUNDING_STRESS = 0.5  # income below this share of the usual leaves nothing to contribute (C4)
 RIVALRY = 0.5  # chance per unit of competition that a rival partner's conduct is resented
 
 METRICS: tuple[str, ...] = (
@@ -296,15 +297,6 @@ class PartnershipModel(Model):
         """Cosine similarity of two organizations' priorities (C1)."""
         return float(self.alignment[a.index, b.index])
 
-    def _member_trust(self, ps: Partnership) -> np.ndarray:
-        """Each member's mean trust in the other members (1 for a lone host)."""
-        idx = ps.indices
-        n = len(idx)
-        if n < 2:
-            return np.ones(n)
-        sub = self.trust[np.ix_(idx, idx)]
-        return (sub.sum(axis=1) - np.diag(sub)) / (n - 1)
-
     def _seek_partner(self, org: Organization) -> None:
         p = self.p
         current = {m.index for ps in org.memberships for m in ps.members}
@@ -431,7 +423,9 @@ class PartnershipModel(Model):
         shirk_chance = (1.0 - reliability)[None, :] * np.where(
             formal, 1.0 - 0.5 * p.accountability, 1.0
         )
-        shirked = self.rng.random(m.shape) < shirk_chance
+        # An organization whose income this month fell below half its usual cannot pay (C4).
+        stressed = np.array([o.income < FUNDING_STRESS * o.base_income for o in self.organizations])
+        shirked = (self.rng.random(m.shape) < shirk_chance) | stressed[None, :]
         wanted = np.where(shirked, 0.0, promise)
         total = wanted.sum(axis=0)
         cap = MAX_COMMITTED * spend
@@ -522,7 +516,7 @@ class PartnershipModel(Model):
         conflict = (1.0 - consensus) * (1.0 - effectiveness)
         formal = np.array([ps.formal for ps in parts], dtype=bool)
         gain = 1.0 + p.pooling_gain * np.where(formal, 1.0, p.informal_strength)
-        n_sectors = ((m @ self.sector_matrix) > 0).sum(axis=1) + (n_vol > 0)
+        n_sectors = ((m @ self.sector_matrix) > 0).sum(axis=1)
         w = np.array([synergy_factor(int(n), p.synergy) for n in n_sectors])
         output = (synergy_outputs(paid, gain, w) + gain * extra) * (1.0 - overhead)
         output *= 1.0 - conflict
@@ -632,8 +626,9 @@ class PartnershipModel(Model):
                         leaving.append((m, "distrust"))
                     elif ps.values[m.index] < WORTH_IT and (not ps.formal or ps.term_over):
                         leaving.append((m, "poor value"))
+            someone_stays = len(leaving) < len(ps.members)
             for m, reason in leaving:
-                if ps.formal and not ps.term_over:
+                if ps.formal and not ps.term_over and someone_stays:
                     fee = p.exit_cost * m.budget
                     m.budget -= fee
                     ps.carry += fee

@@ -74,7 +74,9 @@ class ModelParams(BaseModel):
         0.2, description="Std. dev. of monthly income shocks; hits NGOs and communities most (C4)."
     )
     competition: Unit = Field(
-        0.2, description="Share of grant-seekers' budgets burnt competing for the same funds (C5)."
+        0.2,
+        description="Share of the grant pool NGOs and communities must compete for; a Tullock "
+        "contest burns (n-1)/n of it (C5).",
     )
 
     # --- partnership formation (D1, D2, K1-K7, C1, C3) ----------------------------------------
@@ -103,7 +105,7 @@ class ModelParams(BaseModel):
 
     # --- formal vs informal (D1, D2) ----------------------------------------------------------
     formal_commitment: Unit = Field(
-        0.3, description="Share of spending a formal member commits to the pool (D1)."
+        0.3, description="Monthly promise of a formal member, as a share of its usual income (D1)."
     )
     informal_commitment: Unit = Field(
         0.15, description="Share of spending an informal member offers, scaled by trust (D2)."
@@ -153,7 +155,9 @@ class ModelParams(BaseModel):
 
     # --- trust (C2) ---------------------------------------------------------------------------
     trust_rule: TrustRule = Field(TrustRule.ASYMMETRIC, description="Trust update rule (C2).")
-    initial_trust: Unit = Field(0.5, description="Trust between strangers of the same sector.")
+    initial_trust: Unit = Field(
+        0.5, description="Trust between strangers before cultural distance lowers it (C2, C3)."
+    )
     trust_gain: Unit = Field(0.10, description="alpha+: trust gained on a good experience (C2).")
     trust_loss: Unit = Field(0.30, description="alpha-: trust lost on a bad experience (C2).")
     beta_forgetting: Unit = Field(0.9, description="lambda: memory of the Beta rule (C2).")

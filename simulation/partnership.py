@@ -24,6 +24,7 @@ KIND_OF_PAIR: dict[frozenset[Sector], str] = {
     frozenset({_S.EDUCATION, _S.BUSINESS}): "K3",  # education - industry
     frozenset({_S.GOVERNMENT, _S.NGO}): "K4",  # public - private (non-profit)
     frozenset({_S.GOVERNMENT, _S.BUSINESS}): "K4",  # public - private (business)
+    frozenset({_S.GOVERNMENT, _S.EDUCATION}): "K4",  # public - non-profit education
     frozenset({_S.NGO}): "K5",  # inter-organizational: non-profits sharing a mission
     frozenset({_S.NGO, _S.EDUCATION}): "K5",  # education institutions as non-profits
     frozenset({_S.NGO, _S.COMMUNITY}): "K6",  # welfare organization - community organization

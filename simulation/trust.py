@@ -117,3 +117,4 @@ class TrustNetwork:
                 self.r[sl] = self.r0[sl] + (self.r[sl] - self.r0[sl]) * (1.0 - fraction)
                 self.s[sl] = self.s0[sl] + (self.s[sl] - self.s0[sl]) * (1.0 - fraction)
                 self.matrix[sl] = beta_trust(self.r[sl], self.s[sl])
+        self.matrix[index, index] = 1.0  # an organization trusts itself

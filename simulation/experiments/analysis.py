@@ -250,13 +250,16 @@ def _boundary(a: Analysis, gp: pd.DataFrame, factors: list[str], primary: str) -
         key = raw if isinstance(raw, tuple) else (raw,)
         grp = unsorted.sort_values(f2)
         lost = grp[~(grp["diff_low"] > 0)]
-        where = _fmt(lost.iloc[0][f2]) if len(lost) else "none (gain holds at every level)"
         name = ", ".join(f"{f}={_fmt(v)}" for f, v in zip([f1, *rest], key, strict=True))
         a.rows += long_rows("collapse", name, primary, {
             f"first_{f2}_without_gain": float(lost.iloc[0][f2]) if len(lost) else math.nan
         })
-        out.append(f"Collapse ({name}): the gain in {primary} is no longer significant from "
-                   f"{f2} = {where}.")
+        if len(lost):
+            out.append(f"Collapse ({name}): the gain in {primary} is no longer significantly "
+                       f"positive from {f2} = {_fmt(lost.iloc[0][f2])} on.")
+        else:
+            out.append(f"No collapse ({name}): the gain in {primary} stays significantly "
+                       f"positive at every {f2} level tested.")
     return out
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
+    CancelledError,
     Executor,
     Future,
     ProcessPoolExecutor,
@@ -154,8 +155,8 @@ def died_record(task: RunTask, attempts: int, cause: BaseException) -> dict[str,
         "factors": task.factors,
         "status": "failed",
         "error": (
-            f"WorkerDied: the worker process died while running this run, {attempts} times "
-            f"on its own ({_one_line(cause)})"
+            f"WorkerDied: the worker process died (or the result was lost) while running this "
+            f"run, {attempts} times on its own ({_one_line(cause)})"
         ),
         "traceback": None,
         "attempts": attempts,
@@ -454,7 +455,10 @@ class Dispatcher:
                 if fut not in inflight:
                     continue  # already handled with a broken pool
                 chunk = inflight.pop(fut)
-                exc = fut.exception()
+                try:
+                    exc = fut.exception()
+                except CancelledError as cancelled:  # e.g. a Dask cluster shutting down
+                    exc = cancelled
                 if exc is None:
                     records = fut.result()
                     self._infra_streak = 0
@@ -470,7 +474,7 @@ class Dispatcher:
                 if broken:
                     for other, other_chunk in list(inflight.items()):
                         inflight.pop(other)
-                        if other.done() and other.exception() is None:
+                        if other.done() and not other.cancelled() and other.exception() is None:
                             for r in other.result():
                                 self.on_record(r)
                         else:
