@@ -153,6 +153,60 @@ def viz(
     serve(host=host, port=port, open_browser=open_browser)
 
 
+@app.command()
+def sweep(
+    path: Annotated[
+        Path, typer.Argument(help="Sweep file (TOML), e.g. sweeps/trust-x-volatility.toml")
+    ],
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local worker processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over even if results exist for another spec.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/NAME).")] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Also rerun runs that failed before.")
+    ] = False,
+) -> None:
+    """Run (or resume) a parameter sweep; results stream to Parquet and are summarized."""
+    from .sweep.cli import sweep_command
+
+    code = sweep_command(path, workers, scheduler, fresh, out, retry_failed=retry_failed)
+    raise typer.Exit(code)
+
+
+@app.command()
+def summarize(
+    results_dir: Annotated[Path, typer.Argument(help="A sweep's results folder.")],
+) -> None:
+    """Means with 95% confidence intervals per factor level, figures, Sobol indices."""
+    from .sweep.cli import summarize_command
+
+    raise typer.Exit(summarize_command(results_dir))
+
+
+@app.command()
+def experiment(
+    name: Annotated[str | None, typer.Argument(help="Experiment name (see --list).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the experiments.")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Fewer replications, smaller town (about a minute).")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Re-run and compare with the committed summary.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+) -> None:
+    """Run a reproducible experiment on the seed articles' claims, or check a committed one."""
+    from .experiments.cli import experiment_command
+
+    raise typer.Exit(experiment_command(name, list_, quick, check, workers))
+
+
 def main() -> None:
     """Entry point that keeps tracebacks away from people for expected errors."""
     app()
