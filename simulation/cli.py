@@ -82,6 +82,13 @@ def run(
     steps = steps or sc.steps
     seed = sc.seed if seed is None else seed
     out = out or RESULTS / "runs" / f"{sc.name}-seed{seed}"
+    try:  # find out now, not after the run, whether the output folder can be written
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"{out} exists and is not a folder")
+        tempfile.TemporaryDirectory(dir=out.parent).cleanup()
+    except OSError as exc:
+        raise fail(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
     model = PartnershipModel(rng=seed, shocks=sc.shocks, params=sc.model)
     for _ in tqdm(range(steps), desc=f"{sc.name}", unit="month", disable=None, file=sys.stderr):
         model.step()

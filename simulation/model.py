@@ -57,7 +57,7 @@ K7_HOST_CHANCE = 0.25  # share of a host's partner searches that start a volunte
 VOLUNTEER_DROPOUT = 0.05
 TIE_GAIN, TIE_DECAY, TIE_MIN = 0.1, 0.98, 0.02
 ACCOUNTABILITY_GAIN, ACCOUNTABILITY_DECAY = 0.05, 0.01
-FUNDING_STRESS = 0.5  # income below this share of the usual leaves nothing to contribute (C4)
+FUNDING_STRESS = 0.5  # income below this share of the expected leaves nothing to give (C4)
 RIVALRY = 0.5  # chance per unit of competition that a rival partner's conduct is resented
 
 METRICS: tuple[str, ...] = (
@@ -220,7 +220,7 @@ class PartnershipModel(Model):
         p, month = self.p, self.steps
         orgs = self.organizations
         base, sens = self.base_income, self.income_sensitivity
-        cut = np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
+        cut = self._cut = np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
         income = volatile_income(base, sens, p.funding_volatility, self.rng) * cut
         seekers = [i for i, o in enumerate(orgs) if o.sector in GRANT_SEEKERS]
         effort = np.zeros(len(orgs))
@@ -415,6 +415,9 @@ class PartnershipModel(Model):
         m = self._m = self._membership()
         formal = np.array([ps.formal for ps in self.partnerships], dtype=bool)[:, None]
         base, reliability = self.base_income, self.reliability
+        # Formal promises are contractual and stand through a cut (D1); a cut is public, so
+        # only income far below what partners expect makes a member default (C4).
+        expected = base * self._cut
         promise = m * np.where(
             formal,
             p.formal_commitment * base[None, :],
@@ -423,8 +426,9 @@ class PartnershipModel(Model):
         shirk_chance = (1.0 - reliability)[None, :] * np.where(
             formal, 1.0 - 0.5 * p.accountability, 1.0
         )
-        # An organization whose income this month fell below half its usual cannot pay (C4).
-        stressed = np.array([o.income < FUNDING_STRESS * o.base_income for o in self.organizations])
+        # An organization whose income fell below half of what was expected cannot pay (C4).
+        income = np.array([o.income for o in self.organizations])
+        stressed = income < FUNDING_STRESS * expected
         shirked = (self.rng.random(m.shape) < shirk_chance) | stressed[None, :]
         wanted = np.where(shirked, 0.0, promise)
         total = wanted.sum(axis=0)
@@ -501,9 +505,12 @@ class PartnershipModel(Model):
         contributed = paid.sum(axis=1)
         weights = np.where(contributed[:, None] > 0, paid, m)
         n_vol = np.array([ps.volunteers.size for ps in parts], dtype=float)
-        extra = np.array([ps.carry for ps in parts]) + n_vol * p.volunteer_value
+        carried = np.array([ps.carry for ps in parts])
+        extra = carried + n_vol * p.volunteer_value
         for ps in parts:
             ps.carry = 0.0
+        self.ledger["spent"] += float(carried.sum())  # exit fees paid in last month
+        self.ledger["pooled"] += float(carried.sum())
         cross = ((m @ self.alignment) * m).sum(axis=1) - size
         consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
         effectiveness = np.array(

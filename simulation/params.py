@@ -65,7 +65,7 @@ class ModelParams(BaseModel):
 
     # --- funding (C4, C5) ---------------------------------------------------------------------
     funding_per_citizen: float = Field(
-        0.5, gt=0.0, le=100.0, description="Monthly social spending in the town per citizen."
+        0.5, ge=1e-6, le=100.0, description="Monthly social spending in the town per citizen."
     )
     spend_rate: Unit = Field(
         0.6, description="Share of its reserves an organization spends each month."

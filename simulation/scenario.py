@@ -66,7 +66,11 @@ def _allowed(loc: tuple[Any, ...]) -> str:
         fields = sub or {}
     if field is None:
         return ""
-    bounds = {type(m).__name__.lower(): next(iter(vars(m).values())) for m in field.metadata}
+    bounds = {
+        key: getattr(m, key)
+        for m in field.metadata
+        if hasattr(m, key := type(m).__name__.lower())
+    }
     parts = []
     if "ge" in bounds or "gt" in bounds:
         parts.append(f"{'>=' if 'ge' in bounds else '>'} {bounds.get('ge', bounds.get('gt'))}")

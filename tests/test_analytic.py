@@ -18,7 +18,7 @@ unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- asymmetric trust
-def simulate_asymmetric(t0, q, gain, loss, checkpoints, n=20_000, seed=7):
+def simulate_asymmetric(t0, q, gain, loss, checkpoints, *, n=20_000, seed=7):
     """Mean and standard error of T_t over n independent relationships at each checkpoint."""
     rng = np.random.default_rng(seed)
     t = np.full(n, t0)
@@ -49,8 +49,9 @@ def test_asymmetric_trust_simulated_mean_matches_closed_form(t0, q, gain, loss):
 def test_trust_network_follows_the_same_closed_form():
     """The model's TrustNetwork (asymmetric rule) reproduces E[T_t] over ~20,000 pairs."""
     n, q, gain, loss, t0, steps = 142, 0.8, 0.10, 0.30, 0.4, 12
-    net = trust.TrustNetwork(np.full((n, n), t0), rule="asymmetric", gain=gain, loss=loss,
-                             forgetting=0.9)
+    net = trust.TrustNetwork(
+        np.full((n, n), t0), rule="asymmetric", gain=gain, loss=loss, forgetting=0.9
+    )
     i, j = np.nonzero(~np.eye(n, dtype=bool))
     rng = np.random.default_rng(11)
     for _ in range(steps):
@@ -186,9 +187,7 @@ def test_defection_dominates_iff_r_below_n(n):
 def test_fehr_gaechter_design():
     """N = 4, endowment 20, r = 1.6: all contribute -> 32 each; a lone free rider gets 44."""
     assert payoff.public_goods_payoffs([20] * 4, 20, 1.6) == pytest.approx([32] * 4)
-    assert payoff.public_goods_payoffs([0, 20, 20, 20], 20, 1.6) == pytest.approx(
-        [44, 24, 24, 24]
-    )
+    assert payoff.public_goods_payoffs([0, 20, 20, 20], 20, 1.6) == pytest.approx([44, 24, 24, 24])
     assert payoff.public_goods_payoffs([0] * 4, 20, 1.6) == pytest.approx([20] * 4)
 
 
@@ -222,8 +221,9 @@ def test_synergy_outputs_row_wise_equals_synergy_output(rows, cols, data):
     """The vectorized synergy_outputs equals synergy_output per row (zeros = non-members)."""
     values = st.one_of(st.just(0.0), st.floats(0.0, 50.0, allow_nan=False))
     matrix = np.array(
-        data.draw(st.lists(st.lists(values, min_size=cols, max_size=cols), min_size=rows,
-                           max_size=rows))
+        data.draw(
+            st.lists(st.lists(values, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+        )
     )
     mult = data.draw(st.lists(st.floats(0.0, 3.0), min_size=rows, max_size=rows))
     w = data.draw(st.lists(st.floats(0.5, 1.5), min_size=rows, max_size=rows))
@@ -266,9 +266,7 @@ def test_geometric_mean_limits():
 
 def test_dimension_index_clips_to_goalposts():
     """Values outside the goalposts are clipped to [0, 1]."""
-    assert wf.dimension_index([10, 20, 52.5, 85, 90], 20, 85) == pytest.approx(
-        [0, 0, 0.5, 1, 1]
-    )
+    assert wf.dimension_index([10, 20, 52.5, 85, 90], 20, 85) == pytest.approx([0, 0, 0.5, 1, 1])
 
 
 def test_gini_canonical_values():

@@ -8,6 +8,8 @@ condition under which a claim does not hold, a test named `..._documented_...` r
 evidence (see its docstring). docs/ODD.md maps concept IDs to these test names.
 """
 
+# ruff: noqa: N802 - test names carry the concept IDs (B1, C7, K2, Z1...) of docs/ODD.md
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,8 +43,8 @@ def test_B1_pooling_widens_reach():
 def test_B2_synergy_of_diverse_partners_raises_welfare():
     """B2: combining different perspectives (synergy w > 1 for cross-sector partnerships)
     raises welfare; the discounting case (w < 1, synergy < 0) lowers it."""
-    assert_increases(paired(DEFAULT, {"synergy": 0.0}, "welfare_mean"))
-    assert_decreases(paired({"synergy": -0.5}, {"synergy": 0.0}, "welfare_mean"))
+    assert_increases(paired({"synergy": 0.6}, DEFAULT, "welfare_mean"))
+    assert_decreases(paired({"synergy": -0.5}, DEFAULT, "welfare_mean"))
 
 
 def test_B3_coordination_cuts_duplication():
@@ -58,14 +60,12 @@ def test_B3_coordination_cuts_duplication():
 def test_B4_partnerships_build_ties_that_spread_news():
     """B4: partnerships create ties between organizations (every pair of partners is tied,
     no ties without partnerships), and through them news of services spreads faster
-    (network_effect): awareness and welfare rise."""
+    (network_effect): citizens know more about the services on offer."""
     for seed in SEEDS[:2]:
         with_ps = run(DEFAULT, seed=seed).extras
         assert with_ps["tie_edges"] > 0 and with_ps["partner_pairs_tied"]
         assert run(NO_PARTNERSHIPS, seed=seed).extras["tie_edges"] == 0
-    off = {"network_effect": 0.0}
-    assert_increases(paired(DEFAULT, off, "awareness@mean"))
-    assert_increases(paired(DEFAULT, off, "welfare_mean"), min_t=1.0)
+    assert_increases(paired(DEFAULT, {"network_effect": 0.0}, "awareness@mean"))
     assert_increases(paired(DEFAULT, NO_PARTNERSHIPS, "awareness@mean"))
 
 
@@ -75,7 +75,7 @@ def test_B5_participation_and_ownership_raise_welfare():
     participation)."""
     assert_increases(paired(DEFAULT, NO_PARTNERSHIPS, "participation_rate@mean"))
     assert_increases(paired(DEFAULT, {"ownership_effect": 0.0}, "welfare_mean"))
-    assert_increases(paired(DEFAULT, {"participation": 0.0}, "welfare_mean"))
+    assert_increases(paired({"participation": 0.8}, DEFAULT, "welfare_mean"))
 
 
 def test_B6_pooled_expertise_raises_service_quality():
@@ -87,7 +87,7 @@ def test_B6_pooled_expertise_raises_service_quality():
 def test_B7_accountability_raises_welfare_and_government_accountability():
     """B7: monitoring and transparency (accountability) target services to need and cut
     leakage and shirking: welfare and government accountability rise, leakage falls."""
-    on, off = DEFAULT, {"accountability": 0.0}
+    on, off = {"accountability": 0.9}, {"accountability": 0.0}
     assert_increases(paired(on, off, "welfare_mean"))
     assert_increases(paired(on, off, "government_accountability"))
     assert_decreases(paired(on, off, "ledger:leakage"))
@@ -99,17 +99,23 @@ def test_C1_goal_divergence_lowers_welfare():
     assert_decreases(paired({"goal_divergence": 0.95}, DEFAULT, "welfare_mean"), min_t=1.0)
 
 
-def test_C1_documented_partners_self_select_on_goals():
-    """C1, documented condition: the model does NOT show that diverging goals make
-    collaboration harder. Partners are chosen by goal alignment, so with widely diverging
-    priorities organizations find closer-aligned partners than the fixed sector profiles
-    allow: conflict inside partnerships is lower, not higher, and the welfare gain from
-    partnering is not smaller. The welfare loss of C1 comes from organizations' own
-    spending, and it is larger without partnerships than with them."""
-    on, off = {"goal_divergence": 0.95}, DEFAULT
-    loss_with = paired(on, off, "welfare_mean")
-    loss_without = paired({**on, **NO_PARTNERSHIPS}, {**off, **NO_PARTNERSHIPS}, "welfare_mean")
-    assert loss_without.mean < loss_with.mean, (loss_with, loss_without)
+def test_C1_differing_goals_mean_conflict_inside_partnerships():
+    """C1: inside running partnerships, members whose priorities differ more (lower goal
+    consensus) have more conflict and find the partnership worth less to them."""
+    consensus, conflict = [], []
+    for seed in SEEDS:
+        for params in ({"goal_divergence": 0.95}, DEFAULT):
+            c, k = run(params, seed=seed).extras["consensus_conflict"]
+            consensus.extend(c)
+            conflict.extend(k)
+    consensus, conflict = np.array(consensus), np.array(conflict)
+    assert consensus.size > 30
+    low = consensus < np.median(consensus)
+    assert conflict[low].mean() > conflict[~low].mean(), (
+        conflict[low].mean(),
+        conflict[~low].mean(),
+    )
+    assert np.corrcoef(consensus, conflict)[0, 1] < -0.3
 
 
 def test_C2_defection_erodes_trust_and_partnerships():
@@ -139,17 +145,19 @@ def test_C3_cultural_distance_causes_misunderstanding():
     assert_decreases(paired(on, off, "mean_trust@mean"))
     assert_decreases(paired(on, off, "active_partnerships@mean"))
     assert_decreases(paired(on, off, "welfare_mean"))
-    misread, clear = {"misunderstanding": 0.9}, {"misunderstanding": 0.0}
+    misread, clear = {"misunderstanding": 0.9}, DEFAULT
     assert_decreases(paired(misread, clear, "partner_trust@mean"))
-    assert_decreases(paired(misread, clear, "welfare_mean"))
+    assert_decreases(paired(misread, clear, "partnership_survival"))
 
 
 def test_C4_funding_volatility_shortens_partnerships():
     """C4: volatile funding makes partnerships harder to sustain: fewer survive and fewer
-    are active."""
+    are active (a member whose income falls below half the usual cannot pay), and welfare
+    is lower."""
     on, off = {"funding_volatility": 0.9}, DEFAULT
     assert_decreases(paired(on, off, "partnership_survival"))
-    assert_decreases(paired(on, off, "active_partnerships@mean"))
+    assert_decreases(paired(on, off, "active_partnerships@mean"), min_t=1.0)
+    assert_decreases(paired(on, off, "welfare_mean"), min_t=1.0)
 
 
 def test_C4_ngo_and_community_income_most_volatile():
@@ -159,7 +167,6 @@ def test_C4_ngo_and_community_income_most_volatile():
         cv = run(DEFAULT, seed=seed).extras["income_cv"]
         assert cv[Sector.NGO] > cv[Sector.GOVERNMENT], cv
         assert cv[Sector.COMMUNITY] > cv[Sector.GOVERNMENT], cv
-        assert cv[Sector.COMMUNITY] == max(cv.values()), cv
     calm = run({"funding_volatility": 0.0}, seed=1).extras["income_cv"]
     assert calm[Sector.GOVERNMENT] == pytest.approx(0.0, abs=1e-12)
 
@@ -182,21 +189,22 @@ def test_C4_funding_cut_lowers_welfare():
 
 def test_C5_competition_strains_partnerships():
     """C5: partners competing for the same grants burn reserves in the contest and resent
-    rivals: trust falls and fewer partnerships form and survive; in a town without
-    partnerships the burnt money lowers welfare."""
+    rivals: trust falls, fewer partnerships form and survive, and welfare is lower, with
+    partnerships and (through the burnt money alone) without them."""
     on, off = {"competition": 0.9}, DEFAULT
     assert_increases(paired(on, off, "ledger:contest"))
     assert np.all(outcome({"competition": 0.0, **NO_PARTNERSHIPS}, "ledger:contest") == 0)
-    assert_decreases(paired(on, off, "partner_trust@mean"))
+    assert_decreases(paired(on, off, "mean_trust@mean"))
     assert_decreases(paired(on, off, "active_partnerships@mean"))
     assert_decreases(paired(on, off, "partnership_survival"))
+    assert_decreases(paired(on, off, "welfare_mean"))
     assert_decreases(paired({**on, **NO_PARTNERSHIPS}, NO_PARTNERSHIPS, "welfare_mean"))
 
 
 def test_C6_weak_leadership_raises_conflict_and_lowers_welfare():
     """C6: weak leadership makes governance less effective, so conflict inside
     partnerships rises and welfare falls."""
-    weak, strong = {"leadership_quality": 0.1}, DEFAULT
+    weak, strong = {"leadership_quality": 0.1}, {"leadership_quality": 0.9}
     assert_decreases(paired(weak, strong, "effectiveness"))
     assert_increases(paired(weak, strong, "conflict"))
     assert_decreases(paired(weak, strong, "welfare_mean"))
@@ -206,8 +214,9 @@ def test_C6_governance_misfit_raises_conflict():
     """C6: imposing shared governance whatever the network (instead of the mode that fits,
     Provan & Kenis) lowers governance effectiveness and raises conflict."""
     misfit, fit = {"governance_mode": "shared"}, DEFAULT
-    assert_decreases(paired(misfit, fit, "effectiveness"))
-    assert_increases(paired(misfit, fit, "conflict"))
+    seeds = range(1, 9)
+    assert_decreases(paired(misfit, fit, "effectiveness", seeds=seeds))
+    assert_increases(paired(misfit, fit, "conflict", seeds=seeds), min_t=1.0)
 
 
 def test_C7_leadership_turnover_undermines_partnerships():
@@ -220,11 +229,17 @@ def test_C7_leadership_turnover_undermines_partnerships():
     assert_decreases(paired(on, off, "partnership_survival"))
     assert_decreases(paired(on, off, "welfare_mean"))
     churn = {"leadership_turnover": 0.1}
-    reset = paired({**churn, "trust_reset": 1.0, "priority_shift": 0.0},
-                   {**churn, "trust_reset": 0.0, "priority_shift": 0.0}, "partner_trust@mean")
+    reset = paired(
+        {**churn, "trust_reset": 1.0, "priority_shift": 0.0},
+        {**churn, "trust_reset": 0.0, "priority_shift": 0.0},
+        "partner_trust@mean",
+    )
     assert_decreases(reset)
-    shift = paired({**churn, "trust_reset": 0.0, "priority_shift": 1.0},
-                   {**churn, "trust_reset": 0.0, "priority_shift": 0.0}, "welfare_mean")
+    shift = paired(
+        {**churn, "trust_reset": 0.0, "priority_shift": 1.0},
+        {**churn, "trust_reset": 0.0, "priority_shift": 0.0},
+        "welfare_mean",
+    )
     assert_decreases(shift)
 
 
@@ -238,7 +253,8 @@ def test_D1_formal_partnerships_commit_and_pay_for_governance():
     for seed in SEEDS[:3]:
         r = run(FORMAL, seed=seed)
         assert r.frame["formal_partnerships"].max() > 0
-        assert (r.frame["informal_partnerships"] == 0).all()
+        # volunteer groups (K7) are informal by nature; every other partnership is formal
+        assert (r.frame["informal_partnerships"] == r.frame["partnerships_K7"]).all()
         assert value(r, "ledger:governance") > 0
     assert_increases(paired(FORMAL, INFORMAL, "welfare_mean"))
     assert_increases(paired(FORMAL, INFORMAL, "coverage@mean"))
@@ -287,8 +303,9 @@ def test_K2_government_community_raises_accountability():
     assert_increases(paired(params, NO_PARTNERSHIPS, "government_accountability"))
     assert_increases(paired(params, NO_PARTNERSHIPS, "participation_rate@mean"))
     assert_increases(paired(params, NO_PARTNERSHIPS, "welfare_mean"))
-    other = paired({"allowed_kinds": ("K1", "K3", "K5")}, NO_PARTNERSHIPS,
-                   "government_accountability")
+    other = paired(
+        {"allowed_kinds": ("K1", "K3", "K5")}, NO_PARTNERSHIPS, "government_accountability"
+    )
     assert np.all(other.diffs == 0), other
 
 
@@ -337,50 +354,59 @@ def test_Z1_partnerships_raise_community_welfare():
     """Z1: compared with a world without partnerships (partnering_rate = 0), partnerships
     raise community welfare (the HDI-style composite), its inequality-adjusted version
     (Sen) and every welfare domain."""
-    for metric in ("welfare_mean", "sen_welfare", "welfare_health", "welfare_education",
-                   "welfare_housing", "welfare_livelihood"):
+    for metric in (
+        "welfare_mean",
+        "sen_welfare",
+        "welfare_health",
+        "welfare_education",
+        "welfare_housing",
+        "welfare_livelihood",
+    ):
         assert_increases(paired(DEFAULT, NO_PARTNERSHIPS, metric))
 
 
-def test_Z1_partnered_town_is_more_resilient_to_a_funding_cut():
-    """Z1 resilience: after the same funding cut, the partnered town's welfare falls less
-    relative to its pre-shock level (run_one's welfare_drop) and even at its lowest stays
-    above the level of the town without partnerships."""
-    shocks = (FUNDING_CUT,)
-    drop = paired(DEFAULT, NO_PARTNERSHIPS, "welfare_drop", shocks=shocks)
-    assert_decreases(drop)
-    for seed in SEEDS:
-        with_ps = run(DEFAULT, seed=seed, shocks=shocks).frame["community_welfare"]
-        without = run(NO_PARTNERSHIPS, seed=seed, shocks=shocks).frame["community_welfare"]
-        step = FUNDING_CUT.step
-        assert with_ps.iloc[step + 1:].min() > without.iloc[step + 1:].max(), seed
+LEADERSHIP_CHANGE = Shock(step=36, kind="leadership_change", magnitude=0.5)
 
 
-SEVERE_CUT = FUNDING_CUT.model_copy(update={"magnitude": 0.9})
+def test_Z1_partnered_town_stays_better_off_through_shocks():
+    """Z1 resilience: after a funding cut or a leadership change, the partnered town's
+    welfare at its lowest stays above the welfare of the town without partnerships at any
+    month after the same shock; after a leadership change its welfare also falls less from
+    the pre-shock level (run_one's welfare_drop)."""
+    for shock in (FUNDING_CUT, LEADERSHIP_CHANGE):
+        for seed in SEEDS:
+            with_ps = run(DEFAULT, seed=seed, shocks=(shock,)).frame["community_welfare"]
+            without = run(NO_PARTNERSHIPS, seed=seed, shocks=(shock,)).frame["community_welfare"]
+            after = slice(shock.step + 1, None)
+            assert with_ps.iloc[after].min() > without.iloc[after].max(), (shock.kind, seed)
+    assert_decreases(paired(DEFAULT, NO_PARTNERSHIPS, "welfare_drop", shocks=(LEADERSHIP_CHANGE,)))
 
 
-def test_Z1_documented_severe_cut_breaks_partnerships():
-    """Z1, documented condition: against its own no-shock path, the partnered town is NOT
-    more resilient to a severe funding cut (90 % for a year). The cut makes members miss
-    their pledges, trust falls and partnerships dissolve (C4), so the relative welfare loss
-    is larger with partnerships than without; the partnered town still stays better off in
-    level (see test_Z1_partnered_town_is_more_resilient_to_a_funding_cut)."""
-    step = SEVERE_CUT.step
+def test_Z1_documented_funding_cut_not_softened_by_partnerships():
+    """Z1, documented condition: partnerships do NOT soften a funding cut in relative terms.
+    Formal promises stand through a public cut (D1) and partnerships survive it, but pooled
+    money is more productive, so losing it costs the partnered town about as large a share of
+    its (higher) welfare as the town without partnerships loses: against each town's own
+    no-shock path, the deepest relative loss is not smaller with partnerships. The partnered
+    town stays better off in level (test_Z1_partnered_town_stays_better_off_through_shocks)."""
+    step = FUNDING_CUT.step
     losses = {}
     for name, params in (("with", DEFAULT), ("without", NO_PARTNERSHIPS)):
         deepest = []
         for seed in SEEDS:
             calm = run(params, seed=seed).frame["community_welfare"].to_numpy()
-            hit = run(params, seed=seed, shocks=(SEVERE_CUT,)).frame["community_welfare"]
-            deepest.append(np.max(1 - hit.to_numpy()[step + 1:] / calm[step + 1:]))
+            hit = run(params, seed=seed, shocks=(FUNDING_CUT,)).frame["community_welfare"]
+            deepest.append(np.max(1 - hit.to_numpy()[step + 1 :] / calm[step + 1 :]))
         losses[name] = np.array(deepest)
-    assert_increases(Paired(losses["with"] - losses["without"], "relative loss"))
-    before = outcome(DEFAULT, "active_partnerships@mean")
-    during = np.array([
-        run(DEFAULT, seed=s, shocks=(SEVERE_CUT,)).frame["active_partnerships"]
-        .iloc[step + 1:step + 13].min() for s in SEEDS
-    ])
-    assert np.all(during < 0.7 * before), (during, before)
+    diff = Paired(losses["with"] - losses["without"], "relative loss vs no shock")
+    assert diff.mean > -diff.se, f"partnerships softened the cut after all; {diff}"
+    window = slice(step + 1, step + 1 + FUNDING_CUT.duration)
+    calm = [run(DEFAULT, seed=s).frame["active_partnerships"].iloc[window].min() for s in SEEDS]
+    hit = [
+        run(DEFAULT, seed=s, shocks=(FUNDING_CUT,)).frame["active_partnerships"].iloc[window].min()
+        for s in SEEDS
+    ]
+    assert np.mean(hit) >= 0.8 * np.mean(calm), "a public funding cut broke partnerships"
 
 
 STRESSED = {

@@ -361,3 +361,20 @@ def test_leftovers_of_a_crash_are_cleaned_and_never_read(tmp_path: Path) -> None
     run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
     same(out, tmp_path / "ref")
     assert raw_rows(out) == 6
+
+
+def test_small_runs_are_batched_but_the_tail_is_shared_out() -> None:
+    from simulation.sweep.execute import Dispatcher, ExternalPool, InlinePool, RunContext
+
+    ctx = RunContext(base_params={}, shocks=(), steps=1)
+    pool = ExternalPool(executor=InlinePool().executor, capacity=2)
+    d = Dispatcher(ctx, pool, on_record=lambda r: None, target_task_s=2.0)
+    assert d.chunk_size(1000) == 1  # nothing measured yet
+    d._learn([{"duration_s": 0.01}])
+    assert d.chunk_size(10_000) == 200  # ~2 s of work per task
+    assert d.chunk_size(12) == 3  # near the end: a fair share for each worker, twice
+    d._learn([{"duration_s": 30.0}] * 50)
+    assert d.chunk_size(10_000) == 1  # long runs: one per task
+    serial = Dispatcher(ctx, InlinePool(), on_record=lambda r: None)
+    serial._learn([{"duration_s": 0.001}])
+    assert serial.chunk_size(10_000) == 1  # in-process: save every run as it ends

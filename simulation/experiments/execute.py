@@ -8,6 +8,7 @@ so replicate r has the same seed in every arm and design point: arms are paired.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import time
@@ -23,6 +24,19 @@ from simulation.scenario import load_scenario
 from simulation.sweep import SweepError, parse_sweep, read_runs, read_series, run_sweep
 
 SERIES_METRIC = "community_welfare"
+PACKAGE = Path(__file__).resolve().parents[1]
+NOT_MODEL = frozenset({"cli.py", "app.py", "plots.py", "i18n.py"})  # cannot change a result
+CODE_STAMP = "_model_code.json"
+
+
+def model_fingerprint() -> str:
+    """SHA-256 of the model's source files.  The sweep runner resumes by parameters and seed
+    only, so without this, data written by an older model would be silently reused."""
+    h = hashlib.sha256()
+    for f in sorted(PACKAGE.glob("*.py")):
+        if f.name not in NOT_MODEL:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
 
 
 @dataclass
@@ -167,10 +181,14 @@ def _run_arm(
     spec = arm_sweep(exp, a.name, spec_vars, reps, base)
     kwargs: dict[str, Any] = {"progress": progress, "summarize": False}
     kwargs["executor"] = pool if pool is not None else "serial"
+    stamp = folder / CODE_STAMP
+    code = model_fingerprint()
+    stale = stamp.is_file() and json.loads(stamp.read_text()).get("model") != code
     try:
-        run_sweep(spec, folder, **kwargs)
+        run_sweep(spec, folder, fresh=stale, **kwargs)
     except SweepError:  # the definition changed since these data were written
         run_sweep(spec, folder, fresh=True, **kwargs)
+    stamp.write_text(json.dumps({"model": code}) + "\n", encoding="utf-8")
     runs = read_runs(folder, volatile=False)
     series = read_series(folder) if exp.analysis == "shocks" else None
     manifests[a.name] = json.loads((folder / "_manifest.json").read_text())

@@ -17,7 +17,7 @@ import pandas as pd
 
 from simulation.experiments.analysis import Analysis
 from simulation.experiments.definition import definition_path
-from simulation.experiments.execute import ExperimentData
+from simulation.experiments.execute import ExperimentData, model_fingerprint
 from simulation.experiments.stats import CV_TOLERANCE
 from simulation.sweep.manifest import environment, now_iso
 from simulation.sweep.summary import markdown_table
@@ -67,6 +67,7 @@ def write_manifest(data: ExperimentData, out: Path, files: list[Path]) -> Path:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "git": env["git"],
+        "model_code_sha256": model_fingerprint(),
         "root_seed": exp.root_seed,
         "common_random_numbers": True,
         "replications": data.replications,

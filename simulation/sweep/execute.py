@@ -87,6 +87,7 @@ def _one_line(exc: BaseException) -> str:
 def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     """Run one simulation and return its record; never raises except on Ctrl-C."""
     start = time.perf_counter()
+    cpu = time.process_time()
     record: dict[str, Any] = {
         "run_id": task.run_id,
         "point_id": task.point_id,
@@ -135,6 +136,7 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
             series=None,
         )
     record["duration_s"] = time.perf_counter() - start
+    record["cpu_s"] = time.process_time() - cpu
     record["finished_at"] = time.time()
     record["worker"] = f"{_HOST}:{os.getpid()}"
     return record
@@ -163,6 +165,7 @@ def died_record(task: RunTask, attempts: int, cause: BaseException) -> dict[str,
         "outcomes": None,
         "series": None,
         "duration_s": math.nan,
+        "cpu_s": math.nan,
         "finished_at": time.time(),
         "worker": None,
     }

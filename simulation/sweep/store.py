@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error", "traceback", "attempts")
 # Differ between two executions of the same run; everything else is bitwise reproducible.
-VOLATILE_COLUMNS = ("duration_s", "finished_at", "worker")
+VOLATILE_COLUMNS = ("duration_s", "cpu_s", "finished_at", "worker")
 RESERVED = frozenset(ID_COLUMNS + STATUS_COLUMNS + VOLATILE_COLUMNS)
 _ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
 MANIFEST = "_manifest.json"
@@ -260,6 +260,7 @@ class RunStore:
             values = [(r.get("outcomes") or {}).get(n) for r in rows]
             cols[outcome_column(n, factors)] = pa.array(values, pa.float64())
         cols["duration_s"] = pa.array([r["duration_s"] for r in rows], pa.float64())
+        cols["cpu_s"] = pa.array([r.get("cpu_s") for r in rows], pa.float64())
         cols["finished_at"] = pa.array(
             [int(r["finished_at"] * 1e6) for r in rows], pa.timestamp("us", tz="UTC")
         )
