@@ -20,7 +20,7 @@ else
   PIPQ := --quiet --quiet
 endif
 
-.PHONY: help venv assets run test lint bench viz lock clean
+.PHONY: help venv assets run test check-experiments lint bench viz lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -54,6 +54,10 @@ lint: venv  ## ruff
 test: assets  ## lint, then the whole test suite (incl. the headless-browser test)
 	$(Q)$(VENV)/bin/ruff check .
 	$(Q)$(PY) -m pytest
+
+check-experiments: venv  ## re-run every experiment's quick variant and compare with the committed summary
+	$(Q)set -e; for name in $$($(VENV)/bin/partnership experiment --list | cut -d' ' -f1); do \
+		$(VENV)/bin/partnership experiment "$$name" --quick --check; done
 
 bench: venv  ## performance benchmarks
 	$(Q)$(PY) benchmarks/run.py
