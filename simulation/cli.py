@@ -133,9 +133,9 @@ def scenarios() -> None:
     for path in list_scenarios():
         try:
             sc = load_scenario(path)
-            typer.echo(f"{path.stem:<28}{sc.description.splitlines()[0][:90]}")
+            typer.echo(f"{path.stem:<36}{sc.description.splitlines()[0][:90]}")
         except ScenarioError as exc:
-            typer.echo(f"{path.stem:<28}INVALID: {exc}")
+            typer.echo(f"{path.stem:<36}INVALID: {exc}")
 
 
 @app.command()
