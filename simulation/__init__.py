@@ -1,5 +1,10 @@
 """Kemitraan: an agent-based model of partnership dynamics and community welfare."""
 
+import os
+
+# Arrow's default allocator keeps freed memory; plain malloc keeps a sweep coordinator flat.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 from .agents import (
     NGO,
     Business,

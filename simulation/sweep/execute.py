@@ -266,12 +266,18 @@ class LocalPool(Pool):
         self._make()
 
     def _make(self) -> None:
+        ctx = _mp_context()
         self.executor = ProcessPoolExecutor(
             max_workers=self.capacity,
-            mp_context=_mp_context(),
+            mp_context=ctx,
             initializer=_worker_init,
             initargs=(os.getpid(), _proc_start(os.getpid())),
         )
+        if ctx.get_start_method() == "forkserver":
+            # start the server now: it imports the model while we scan the results folder
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
 
     def renew(self, cause: BaseException) -> None:
         self.renewals += 1
@@ -402,7 +408,7 @@ class Dispatcher:
     pool: Pool
     on_record: Callable[[dict[str, Any]], None]
     on_idle: Callable[[], None] = lambda: None
-    target_task_s: float = 2.0
+    target_task_s: float = 1.0
     max_chunk: int = 256
     max_deaths: int = 2
     max_consecutive_infra: int = 3
@@ -415,7 +421,7 @@ class Dispatcher:
         if self.mean_run_s is None or not self.pool.batching:
             return 1
         size = int(self.target_task_s / max(self.mean_run_s, 1e-6))
-        fair = math.ceil(remaining / (2 * self.pool.capacity))
+        fair = math.ceil(remaining / (4 * self.pool.capacity))
         return max(1, min(size, fair, self.max_chunk))
 
     def _learn(self, records: list[dict[str, Any]]) -> None:

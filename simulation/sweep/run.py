@@ -136,7 +136,7 @@ def run_sweep(
     run_fn: Callable[..., Any] | None = None,
     flush_seconds: float = 5.0,
     flush_runs: int = 500,
-    target_task_s: float = 2.0,
+    target_task_s: float = 1.0,
 ) -> SweepReport:
     """Run (or resume) a sweep, streaming results to ``out_dir`` (default results/<name>/).
 
