@@ -57,15 +57,7 @@ def _histogram(svg: Svg, frame: Frame, lang: str) -> None:
     mean = float(w.mean()) if w.size else 0.0
     svg.line(ax.sx(mean), ax.y, ax.sx(mean), ax.y + ax.h, "#111", width=1.6)
     svg.text(ax.sx(mean) + 4, ax.y + 12, t(lang, "hist_mean", value=f"{mean:.2f}"), size=11)
-    svg.line(
-        ax.sx(LEFT_BEHIND_LINE),
-        ax.y,
-        ax.sx(LEFT_BEHIND_LINE),
-        ax.y + ax.h,
-        LEFT_BEHIND,
-        width=1.4,
-        dash="5 3",
-    )
+    _left_behind_marker(svg, ax, width=1.4)
     svg.text(
         ax.sx(LEFT_BEHIND_LINE) - 4,
         ax.y + 12,
@@ -88,6 +80,19 @@ def _histogram(svg: Svg, frame: Frame, lang: str) -> None:
     )
 
 
+def _left_behind_marker(svg: Svg, ax: Axes, *, width: float) -> None:
+    """Dashed vertical line at the welfare level below which a citizen is left behind."""
+    svg.line(
+        ax.sx(LEFT_BEHIND_LINE),
+        ax.y,
+        ax.sx(LEFT_BEHIND_LINE),
+        ax.y + ax.h,
+        LEFT_BEHIND,
+        width=width,
+        dash="5 3",
+    )
+
+
 def _domains(svg: Svg, frame: Frame, lang: str) -> None:
     ax = Axes(640, 38, 235, 220, (0.0, 1.0), (0.0, float(len(DOMAINS))))
     ax.frame(
@@ -99,15 +104,7 @@ def _domains(svg: Svg, frame: Frame, lang: str) -> None:
     )
     for v in (0.25, 0.5, 0.75):
         svg.line(ax.sx(v), ax.y, ax.sx(v), ax.y + ax.h, "#e3e3e3", width=1.0)
-    svg.line(
-        ax.sx(LEFT_BEHIND_LINE),
-        ax.y,
-        ax.sx(LEFT_BEHIND_LINE),
-        ax.y + ax.h,
-        LEFT_BEHIND,
-        width=1.2,
-        dash="5 3",
-    )
+    _left_behind_marker(svg, ax, width=1.2)
     for k, d in enumerate(DOMAINS):
         values = frame.welfare[:, k]
         p5, p25, p50, p75, p95 = (float(v) for v in np.percentile(values, [5, 25, 50, 75, 95]))
