@@ -40,7 +40,8 @@ from .agents import (
     Organization,
 )
 from .funding import FundingShocks, grant_contest, volatile_income
-from .params import DOMAINS, KINDS, ModelParams, Sector, Shock
+from .metrics import METRICS
+from .params import DOMAINS, ModelParams, Sector, Shock
 from .partnership import VOLUNTEER_HOSTS, Partnership, kind_of
 from .payoff import synergy_factor, synergy_outputs
 from .population import CitizenPopulation
@@ -59,28 +60,6 @@ TIE_GAIN, TIE_DECAY, TIE_MIN = 0.1, 0.98, 0.02
 ACCOUNTABILITY_GAIN, ACCOUNTABILITY_DECAY = 0.05, 0.01
 FUNDING_STRESS = 0.5  # income below this share of the expected leaves nothing to give (C4)
 RIVALRY = 0.5  # chance per unit of competition that a rival partner's conduct is resented
-
-METRICS: tuple[str, ...] = (
-    "community_welfare",
-    *(f"welfare_{d}" for d in DOMAINS),
-    "gini",
-    "sen_welfare",
-    "coverage",
-    "active_partnerships",
-    "formal_partnerships",
-    "informal_partnerships",
-    *(f"partnerships_{k}" for k in KINDS),
-    "mean_trust",
-    "partner_trust",
-    "duplication_waste",
-    "resource_efficiency",
-    "partnership_survival",
-    "participation_rate",
-    "volunteers",
-    "awareness",
-    "government_accountability",
-    "spending",
-)
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,7 @@ def _allowed(loc: tuple[Any, ...]) -> str:
     if field is None:
         return ""
     bounds = {
-        key: getattr(m, key)
-        for m in field.metadata
-        if hasattr(m, key := type(m).__name__.lower())
+        key: getattr(m, key) for m in field.metadata if hasattr(m, key := type(m).__name__.lower())
     }
     parts = []
     if "ge" in bounds or "gt" in bounds:

@@ -65,9 +65,15 @@ def test_paired_resilience_measures_gap_to_unshocked_run() -> None:
 
 
 def test_compare_reports_each_changed_cell() -> None:
-    df = pd.DataFrame({"table": ["a", "a", "b"], "row": ["x", "y", "x"],
-                       "outcome": ["o"] * 3, "statistic": ["mean"] * 3,
-                       "value": [0.1, math.nan, 2.0]})
+    df = pd.DataFrame(
+        {
+            "table": ["a", "a", "b"],
+            "row": ["x", "y", "x"],
+            "outcome": ["o"] * 3,
+            "statistic": ["mean"] * 3,
+            "value": [0.1, math.nan, 2.0],
+        }
+    )
     changed = df.copy()
     changed.loc[2, "value"] = np.nextafter(2.0, 3.0)  # one ulp: bitwise check must see it
     verdicts = {v.table: v for v in compare(df, changed)}
@@ -81,22 +87,24 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
     out = results_folder(exp, True, tmp_path)
     res = run_and_report(exp, out, quick=True, workers=2, progress=False)
     assert res.data.failed == 0
-    for name in ("summary.csv", "summary.md", "report.md", "manifest.json",
-                 "figures/means.png"):
+    for name in ("summary.csv", "summary.md", "report.md", "manifest.json", "figures/means.png"):
         assert (out / name).is_file(), name
     assert list((out / "data" / "none" / "runs").glob("part-*.parquet"))
     summary = read_summary(out / "summary.csv")
     # the answer is computed, not written in: formal partnerships raise welfare_mean here
-    formal = summary[(summary["table"] == "effects") & (summary["outcome"] == "welfare_mean")
-                     & (summary["row"].str.startswith("Formal")) & (summary["statistic"] == "diff")]
+    formal = summary[
+        (summary["table"] == "effects")
+        & (summary["outcome"] == "welfare_mean")
+        & (summary["row"].str.startswith("Formal"))
+        & (summary["statistic"] == "diff")
+    ]
     assert len(formal) == 1 and "welfare_mean" in (out / "report.md").read_text()
 
     # tamper with one committed number: --check must re-run, match the rest, flag that one
     i = summary.index[(summary["table"] == "means") & (summary["statistic"] == "mean")][0]
     summary.loc[i, "value"] = summary.loc[i, "value"] * (1 + 1e-12)
     summary.to_csv(out / "summary.csv", index=False, float_format="%.17g")
-    code = check_command("partnerships-welfare", True, 2, results_root=tmp_path,
-                         progress=False)
+    code = check_command("partnerships-welfare", True, 2, results_root=tmp_path, progress=False)
     text = capsys.readouterr().out
     assert code == 1
     assert "means" in text and "1 of" in text and "DIFFERS" in text

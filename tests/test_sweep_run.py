@@ -13,13 +13,16 @@ from typing import Any
 
 import pandas as pd
 import psutil
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation.runner import run_one
 from simulation.sweep import SweepError, load_sweep, read_runs, read_series, run_sweep
 from simulation.sweep.cli import sweep_command
-from simulation.sweep.store import RunStore
+from simulation.sweep.store import RunStore, arrow_column
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -378,3 +381,48 @@ def test_small_runs_are_batched_but_the_tail_is_shared_out() -> None:
     serial = Dispatcher(ctx, InlinePool(), on_record=lambda r: None)
     serial._learn([{"duration_s": 0.001}])
     assert serial.chunk_size(10_000) == 1  # in-process: save every run as it ends
+
+
+HEAVY = ("mesa", "numba", "networkx", "pandas", "scipy", "SALib", "matplotlib", "solara")
+
+
+def test_coordinator_runs_a_sweep_without_loading_the_model(tmp_path: Path) -> None:
+    """The coordinating process only schedules and writes: the model loads in workers only,
+    so the coordinator's memory is its own small footprint, not the model's."""
+    path = make_sweep(tmp_path)
+    code = f"""
+import contextlib, io, sys
+from pathlib import Path
+from simulation.sweep.cli import sweep_command
+with contextlib.redirect_stdout(io.StringIO()):
+    rc = sweep_command(Path({str(path)!r}), 1, None, True, Path({str(tmp_path / "out")!r}),
+                       progress=False, summary=False)
+print(rc, [m for m in {HEAVY!r} if m in sys.modules])
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"
+    assert len(read_runs(tmp_path / "out")) == 12
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(st.lists(st.one_of(st.none(), st.text())), st.just(pa.string())),
+        st.tuples(st.lists(st.one_of(st.none(), st.booleans())), st.just(pa.bool_())),
+        st.tuples(
+            st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1))), st.just(pa.int64())
+        ),
+        st.tuples(st.lists(st.one_of(st.none(), st.floats())), st.just(pa.float64())),
+    )
+)
+def test_arrow_columns_equal_what_pa_array_builds(case: tuple[list[Any], pa.DataType]) -> None:
+    """The coordinator's pandas-free column builder agrees with pyarrow's own, nulls included."""
+    values, kind = case
+    ours = arrow_column(values, kind)
+    ours.validate(full=True)
+    ref = pa.array(values, kind)
+    assert ours.type == ref.type
+    assert ours.is_null().to_pylist() == ref.is_null().to_pylist()
+    assert repr(ours.to_pylist()) == repr(ref.to_pylist())  # repr: nan == nan, -0.0 != 0.0

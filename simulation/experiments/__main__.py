@@ -18,8 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="processes (default 2; 0 serial)")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
-    return experiment_command(a.name, a.list, a.quick, a.check, a.workers,
-                              progress=not a.no_progress)
+    return experiment_command(
+        a.name, a.list, a.quick, a.check, a.workers, progress=not a.no_progress
+    )
 
 
 if __name__ == "__main__":

@@ -120,8 +120,7 @@ def analyze_compare(data: ExperimentData) -> Analysis:
         sub = e[e["arm"] == arm.label].set_index("outcome")
         eff = sub.loc[exp.primary].to_dict()
         a.answers.append(
-            f"{arm.label} vs {labels[ref]}: {_effect_text(exp.primary, eff)}: "
-            f"{_verdict(eff)}."
+            f"{arm.label} vs {labels[ref]}: {_effect_text(exp.primary, eff)}: {_verdict(eff)}."
         )
     if len(exp.arms) > 3:
         for o in exp.outcomes:
@@ -137,8 +136,11 @@ def analyze_compare(data: ExperimentData) -> Analysis:
             if arm.name == ref:
                 continue
             sub = e[e["arm"] == arm.label]
-            parts = [f"{r.outcome} {_verdict(r._asdict())} ({r.diff:+.3g})"
-                     for r in sub.itertuples() if r.outcome != exp.primary]
+            parts = [
+                f"{r.outcome} {_verdict(r._asdict())} ({r.diff:+.3g})"
+                for r in sub.itertuples()
+                if r.outcome != exp.primary
+            ]
             a.answers.append(f"{arm.label}, other outcomes vs {labels[ref]}: " + "; ".join(parts))
     _replication_rows(a, {labels[n]: runs[n][exp.primary] for n in runs}, exp.primary)
     return a
@@ -196,13 +198,12 @@ def analyze_grid(data: ExperimentData) -> Analysis:
     a.tables["Means and 95 % CI per design point"] = _wide(p, "point", exp.outcomes)
     if ref_runs is not None:
         for o in exp.outcomes:
-            a.rows += long_rows("reference", exp.arm(exp.reference).label, o,
-                                describe(ref_runs[o]))
+            a.rows += long_rows("reference", exp.arm(exp.reference).label, o, describe(ref_runs[o]))
         g = pd.DataFrame(gains)
         a.frames["gains"] = g
-        a.tables[
-            f"Paired difference vs {exp.arm(exp.reference).label} (95 % CI), Cohen's d"
-        ] = _wide_eff(g, "point", (exp.primary,))
+        a.tables[f"Paired difference vs {exp.arm(exp.reference).label} (95 % CI), Cohen's d"] = (
+            _wide_eff(g, "point", (exp.primary,))
+        )
     level_recs = []
     for f in factors:
         for level, grp in runs.groupby(f, sort=True):
@@ -235,8 +236,12 @@ def analyze_grid(data: ExperimentData) -> Analysis:
         if exp.boundary and len(factors) >= 2:
             a.answers += _boundary(a, gp, factors, exp.primary)
     _replication_rows(
-        a, {_label(points.loc[pid], factors): grp.set_index("replicate")[exp.primary]
-            for pid, grp in runs.groupby("point_id")}, exp.primary,
+        a,
+        {
+            _label(points.loc[pid], factors): grp.set_index("replicate")[exp.primary]
+            for pid, grp in runs.groupby("point_id")
+        },
+        exp.primary,
     )
     return a
 
@@ -251,15 +256,22 @@ def _boundary(a: Analysis, gp: pd.DataFrame, factors: list[str], primary: str) -
         grp = unsorted.sort_values(f2)
         lost = grp[~(grp["diff_low"] > 0)]
         name = ", ".join(f"{f}={_fmt(v)}" for f, v in zip([f1, *rest], key, strict=True))
-        a.rows += long_rows("collapse", name, primary, {
-            f"first_{f2}_without_gain": float(lost.iloc[0][f2]) if len(lost) else math.nan
-        })
+        a.rows += long_rows(
+            "collapse",
+            name,
+            primary,
+            {f"first_{f2}_without_gain": float(lost.iloc[0][f2]) if len(lost) else math.nan},
+        )
         if len(lost):
-            out.append(f"Collapse ({name}): the gain in {primary} is no longer significantly "
-                       f"positive from {f2} = {_fmt(lost.iloc[0][f2])} on.")
+            out.append(
+                f"Collapse ({name}): the gain in {primary} is no longer significantly "
+                f"positive from {f2} = {_fmt(lost.iloc[0][f2])} on."
+            )
         else:
-            out.append(f"No collapse ({name}): the gain in {primary} stays significantly "
-                       f"positive at every {f2} level tested.")
+            out.append(
+                f"No collapse ({name}): the gain in {primary} stays significantly "
+                f"positive at every {f2} level tested."
+            )
     return out
 
 
@@ -307,35 +319,61 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
         for rep in s_runs.index.intersection(c_runs.index):
             drop, months, censored, gap = paired_resilience(
                 s_ser[s_ser["run_id"] == s_runs.loc[rep, "run_id"]],
-                c_ser[c_ser["run_id"] == c_runs.loc[rep, "run_id"]], shock_step,
+                c_ser[c_ser["run_id"] == c_runs.loc[rep, "run_id"]],
+                shock_step,
             )
-            recs.append({"replicate": rep, "paired_drop": drop, "paired_recovery": months,
-                         "censored": censored,
-                         "welfare_drop": s_runs.loc[rep, "welfare_drop"],
-                         "recovery_time": s_runs.loc[rep, "recovery_time"],
-                         "welfare_mean": s_runs.loc[rep, "welfare_mean"],
-                         "welfare_mean_loss": c_runs.loc[rep, "welfare_mean"]
-                         - s_runs.loc[rep, "welfare_mean"]})
-            gaps += [{"arm": arm.label, "group": arm.group, "shock": arm.shock, "replicate": rep,
-                      "month": shock_step + i + 1, "gap": g} for i, g in enumerate(gap)]
+            recs.append(
+                {
+                    "replicate": rep,
+                    "paired_drop": drop,
+                    "paired_recovery": months,
+                    "censored": censored,
+                    "welfare_drop": s_runs.loc[rep, "welfare_drop"],
+                    "recovery_time": s_runs.loc[rep, "recovery_time"],
+                    "welfare_mean": s_runs.loc[rep, "welfare_mean"],
+                    "welfare_mean_loss": c_runs.loc[rep, "welfare_mean"]
+                    - s_runs.loc[rep, "welfare_mean"],
+                }
+            )
+            gaps += [
+                {
+                    "arm": arm.label,
+                    "group": arm.group,
+                    "shock": arm.shock,
+                    "replicate": rep,
+                    "month": shock_step + i + 1,
+                    "gap": g,
+                }
+                for i, g in enumerate(gap)
+            ]
         df = pd.DataFrame(recs).set_index("replicate")
         per_arm[arm.name] = df
-        for o in ("paired_drop", "paired_recovery", "welfare_mean_loss", "welfare_drop",
-                  "recovery_time"):
+        for o in (
+            "paired_drop",
+            "paired_recovery",
+            "welfare_mean_loss",
+            "welfare_drop",
+            "recovery_time",
+        ):
             a.rows += long_rows("resilience", arm.label, o, describe(df[o]))
-        a.rows += long_rows("resilience", arm.label, "censored_recoveries",
-                            {"count": float(df["censored"].sum())})
+        a.rows += long_rows(
+            "resilience", arm.label, "censored_recoveries", {"count": float(df["censored"].sum())}
+        )
     a.frames["gaps"] = pd.DataFrame(gaps)
     res_recs = []
     for name, df in per_arm.items():
         arm = exp.arm(name)
-        for o in ("paired_drop", "paired_recovery", "welfare_mean_loss", "welfare_drop",
-                  "recovery_time"):
+        for o in (
+            "paired_drop",
+            "paired_recovery",
+            "welfare_mean_loss",
+            "welfare_drop",
+            "recovery_time",
+        ):
             res_recs.append({"arm": arm.label, "outcome": o, **describe(df[o])})
     res = pd.DataFrame(res_recs)
     a.frames["resilience"] = res
-    outs = ("paired_drop", "paired_recovery", "welfare_mean_loss", "welfare_drop",
-            "recovery_time")
+    outs = ("paired_drop", "paired_recovery", "welfare_mean_loss", "welfare_drop", "recovery_time")
     a.tables["Resilience per arm (mean and 95 % CI over replicates)"] = _wide(res, "arm", outs)
     effs = []
     shocks = sorted({x.shock for x in exp.arms if x.shock and x.counterfactual})
@@ -368,8 +406,9 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
         a.tables["With minus without partnerships (paired by seed, 95 % CI), Cohen's d"] = (
             _wide_eff(e, "shock", ("paired_drop", "paired_recovery", "welfare_mean_loss"))
         )
-    _replication_rows(a, {exp.arm(n).label: df["paired_drop"] for n, df in per_arm.items()},
-                      "paired_drop")
+    _replication_rows(
+        a, {exp.arm(n).label: df["paired_drop"] for n, df in per_arm.items()}, "paired_drop"
+    )
     return a
 
 
@@ -388,23 +427,33 @@ def analyze_sobol(data: ExperimentData) -> Analysis:
     tab = s.sobol
     a.frames["sobol"] = tab
     for r in tab.itertuples():
-        a.rows += long_rows("sobol", r.factor, r.outcome, {
-            "S1": r.S1, "S1_conf": r.S1_conf, "ST": r.ST, "ST_conf": r.ST_conf})
+        a.rows += long_rows(
+            "sobol",
+            r.factor,
+            r.outcome,
+            {"S1": r.S1, "S1_conf": r.S1_conf, "ST": r.ST, "ST_conf": r.ST_conf},
+        )
     for o in dict.fromkeys(tab["outcome"]):
         sub = tab[tab["outcome"] == o].sort_values("ST", ascending=False)
-        a.tables[f"Sobol' indices of {o} (ranked by total effect ST)"] = sub[
-            ["factor", "S1", "S1_conf", "ST", "ST_conf"]
-        ].round(4).reset_index(drop=True)
+        a.tables[f"Sobol' indices of {o} (ranked by total effect ST)"] = (
+            sub[["factor", "S1", "S1_conf", "ST", "ST_conf"]].round(4).reset_index(drop=True)
+        )
     prim = tab[tab["outcome"] == exp.primary].sort_values("ST", ascending=False)
     a.answers.append(
         f"Ranking of levers by total Sobol' index of {exp.primary}: "
-        + ", ".join(f"{r.factor} (ST {r.ST:.2f} +/- {r.ST_conf:.2f}, S1 {r.S1:.2f})"
-                    for r in prim.itertuples()) + "."
+        + ", ".join(
+            f"{r.factor} (ST {r.ST:.2f} +/- {r.ST_conf:.2f}, S1 {r.S1:.2f})"
+            for r in prim.itertuples()
+        )
+        + "."
     )
     a.answers.append(
         f"Sum of first-order indices {prim['S1'].sum():.2f}: "
-        + ("interactions matter little." if prim["S1"].sum() > 0.8
-           else "a sizeable share of the variance comes from interactions or noise.")
+        + (
+            "interactions matter little."
+            if prim["S1"].sum() > 0.8
+            else "a sizeable share of the variance comes from interactions or noise."
+        )
     )
     runs = _ok(main.runs)
     y = runs.groupby("point_id")[exp.primary].mean()
@@ -436,7 +485,11 @@ def analyze(data: ExperimentData) -> Analysis:
             f"first n replicates stays within {CV_TOLERANCE:.0%} of its final value from "
             f"n = {worst:g} on in the worst condition, with {data.replications} replications; "
             f"stable over at least the last quarter of the replications in {met} of {len(r)} "
-            "conditions" + ("." if met == len(r) else
-                            " (where not, the CIs are still valid but wider than planned).")
+            "conditions"
+            + (
+                "."
+                if met == len(r)
+                else " (where not, the CIs are still valid but wider than planned)."
+            )
         )
     return a

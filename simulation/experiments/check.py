@@ -43,8 +43,10 @@ class TableVerdict:
             return f"{head} match ({self.n} values)"
         parts = []
         if self.differing:
-            parts.append(f"{len(self.differing)} of {self.n} values differ "
-                         f"(largest |diff| {self.max_abs:.3g})")
+            parts.append(
+                f"{len(self.differing)} of {self.n} values differ "
+                f"(largest |diff| {self.max_abs:.3g})"
+            )
         if self.missing:
             parts.append(f"{self.missing} committed values missing")
         if self.extra:
@@ -54,9 +56,12 @@ class TableVerdict:
 
 def read_summary(path: Path) -> pd.DataFrame:
     """A summary.csv with string keys and float values."""
-    return pd.read_csv(path, dtype={"table": str, "row": str, "outcome": str,
-                                    "statistic": str, "value": float}, keep_default_na=False,
-                       na_values={"value": ["", "nan", "NaN"]})
+    return pd.read_csv(
+        path,
+        dtype={"table": str, "row": str, "outcome": str, "statistic": str, "value": float},
+        keep_default_na=False,
+        na_values={"value": ["", "nan", "NaN"]},
+    )
 
 
 def _equal(a: float, b: float, rtol: float) -> bool:
@@ -67,8 +72,7 @@ def _equal(a: float, b: float, rtol: float) -> bool:
     return bool(np.isclose(a, b, rtol=rtol, atol=0.0))
 
 
-def compare(committed: pd.DataFrame, fresh: pd.DataFrame, rtol: float = 0.0
-            ) -> list[TableVerdict]:
+def compare(committed: pd.DataFrame, fresh: pd.DataFrame, rtol: float = 0.0) -> list[TableVerdict]:
     """Per-table verdicts (tables in the committed order, then new ones)."""
     c = committed.set_index(KEY)["value"]
     f = fresh.set_index(KEY)["value"]
@@ -87,8 +91,15 @@ def compare(committed: pd.DataFrame, fresh: pd.DataFrame, rtol: float = 0.0
                     max_abs = max(max_abs, abs(a - b))
                 else:
                     max_abs = math.inf
-        verdicts.append(TableVerdict(
-            t, FIGURE_OF_TABLE.get(t, "(table only)"), len(ct), diffs,
-            len(ct.index.difference(ft.index)), len(ft.index.difference(ct.index)), max_abs,
-        ))
+        verdicts.append(
+            TableVerdict(
+                t,
+                FIGURE_OF_TABLE.get(t, "(table only)"),
+                len(ct),
+                diffs,
+                len(ct.index.difference(ft.index)),
+                len(ft.index.difference(ct.index)),
+                max_abs,
+            )
+        )
     return verdicts

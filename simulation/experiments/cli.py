@@ -35,15 +35,20 @@ def list_command() -> int:
 
 
 def check_command(
-    name: str, quick: bool, workers: int | None, results_root: Path = RESULTS_DIR,
+    name: str,
+    quick: bool,
+    workers: int | None,
+    results_root: Path = RESULTS_DIR,
     progress: bool = True,
 ) -> int:
     """Re-run the experiment in a scratch folder and compare with the committed summary."""
     exp = load_experiment(name)
     committed = results_folder(exp, quick, results_root) / "summary.csv"
     if not committed.is_file():
-        print(f"error: {committed}: no committed summary to check against "
-              f"(run 'partnership experiment {name}{' --quick' if quick else ''}' first)")
+        print(
+            f"error: {committed}: no committed summary to check against "
+            f"(run 'partnership experiment {name}{' --quick' if quick else ''}' first)"
+        )
         return 2
     scratch = Path(tempfile.mkdtemp(prefix=f"check-{name}-"))
     try:
@@ -52,9 +57,11 @@ def check_command(
         fresh = read_summary(scratch / "summary.csv")
         verdicts = compare(read_summary(committed), fresh, exp.tolerance)
         how = "bitwise" if exp.tolerance == 0 else f"relative tolerance {exp.tolerance:g}"
-        print(f"check {name}{' (quick)' if quick else ''}: fresh run of "
-              f"{out.data.runs_total} runs in {time.perf_counter() - t0:.0f} s vs {committed} "
-              f"({how})")
+        print(
+            f"check {name}{' (quick)' if quick else ''}: fresh run of "
+            f"{out.data.runs_total} runs in {time.perf_counter() - t0:.0f} s vs {committed} "
+            f"({how})"
+        )
         for v in verdicts:
             print("  " + v.line())
             for d in v.differing[:5]:
@@ -69,8 +76,13 @@ def check_command(
 
 
 def experiment_command(  # noqa: PLR0917 (the signature the typer command mirrors)
-    name: str | None, list_: bool = False, quick: bool = False, check: bool = False,
-    workers: int | None = None, results_root: Path = RESULTS_DIR, progress: bool = True,
+    name: str | None,
+    list_: bool = False,
+    quick: bool = False,
+    check: bool = False,
+    workers: int | None = None,
+    results_root: Path = RESULTS_DIR,
+    progress: bool = True,
 ) -> int:
     """`partnership experiment NAME [--quick] [--check] [--workers N]` / `--list`."""
     if list_ or name is None:
@@ -93,8 +105,10 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
     except SweepError as exc:
         print(f"error: {exc}")
         return 2
-    print(f"{exp.name}{' (quick)' if quick else ''}: {res.data.runs_total} runs, "
-          f"{res.data.failed} failed, {time.perf_counter() - t0:.0f} s -> {out}/")
+    print(
+        f"{exp.name}{' (quick)' if quick else ''}: {res.data.runs_total} runs, "
+        f"{res.data.failed} failed, {time.perf_counter() - t0:.0f} s -> {out}/"
+    )
     for s in res.analysis.answers:
         print(f"  - {s}")
     print(f"report: {out / 'report.md'}")

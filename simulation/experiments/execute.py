@@ -157,8 +157,17 @@ def run_experiment(
     pool = shared_pool(workers) if workers else None
     try:
         for a in exp.arms:
-            _run_arm(exp, a.name, var, reps, out, pool=pool, progress=progress, arms=arms,
-                     manifests=manifests)
+            _run_arm(
+                exp,
+                a.name,
+                var,
+                reps,
+                out,
+                pool=pool,
+                progress=progress,
+                arms=arms,
+                manifests=manifests,
+            )
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -170,8 +179,16 @@ def run_experiment(
 
 
 def _run_arm(
-    exp: ExperimentDef, name: str, var: dict[str, Any], reps: int, out: Path, *,
-    pool: Executor | None, progress: bool, arms: dict[str, ArmData], manifests: dict[str, Any],
+    exp: ExperimentDef,
+    name: str,
+    var: dict[str, Any],
+    reps: int,
+    out: Path,
+    *,
+    pool: Executor | None,
+    progress: bool,
+    arms: dict[str, ArmData],
+    manifests: dict[str, Any],
 ) -> None:
     """Run (or resume) one arm's sweep and read it back into `arms` / `manifests`."""
     a = exp.arm(name)

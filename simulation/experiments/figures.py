@@ -81,23 +81,29 @@ def _effects(exp: ExperimentDef, e: pd.DataFrame, path: Path) -> Path:
         if np.isfinite(v):
             ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=6)
     fig.colorbar(im, ax=ax, label="Cohen's d vs reference")
-    ax.set_title(f"Effect vs {exp.arm(exp.reference).label if exp.reference else 'reference'}",
-                 fontsize=9)
+    ax.set_title(
+        f"Effect vs {exp.arm(exp.reference).label if exp.reference else 'reference'}", fontsize=9
+    )
     return _save(fig, path)
 
 
-def _heat(ax: Any, t: pd.DataFrame, title: str, cmap: str = "viridis", center: bool = False
-          ) -> Any:
+def _heat(ax: Any, t: pd.DataFrame, title: str, cmap: str = "viridis", center: bool = False) -> Any:
     vals = t.to_numpy(float)
     kw: dict[str, Any] = {"cmap": cmap, "origin": "lower", "aspect": "auto"}
     if center and np.isfinite(vals).any():
         lim = float(np.nanmax(np.abs(vals))) or 1.0
         kw.update(vmin=-lim, vmax=lim)
     im = ax.imshow(vals, **kw)
-    ax.set_xticks(range(len(t.columns)), [f"{c:g}" if isinstance(c, float) else str(c)
-                                          for c in t.columns], fontsize=7)
-    ax.set_yticks(range(len(t.index)), [f"{c:g}" if isinstance(c, float) else str(c)
-                                        for c in t.index], fontsize=7)
+    ax.set_xticks(
+        range(len(t.columns)),
+        [f"{c:g}" if isinstance(c, float) else str(c) for c in t.columns],
+        fontsize=7,
+    )
+    ax.set_yticks(
+        range(len(t.index)),
+        [f"{c:g}" if isinstance(c, float) else str(c) for c in t.index],
+        fontsize=7,
+    )
     for (r, c), v in np.ndenumerate(vals):
         if np.isfinite(v):
             ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=6, color="white")
@@ -105,8 +111,15 @@ def _heat(ax: Any, t: pd.DataFrame, title: str, cmap: str = "viridis", center: b
     return im
 
 
-def _phase(p: pd.DataFrame, factors: list[str], value: str, outcomes: list[str], path: Path,
-           *, center: bool = False) -> Path:
+def _phase(
+    p: pd.DataFrame,
+    factors: list[str],
+    value: str,
+    outcomes: list[str],
+    path: Path,
+    *,
+    center: bool = False,
+) -> Path:
     f1, f2 = factors[0], factors[1]
     facet = factors[2] if len(factors) > 2 else None
     levels = list(dict.fromkeys(p[facet])) if facet else [None]
@@ -117,8 +130,13 @@ def _phase(p: pd.DataFrame, factors: list[str], value: str, outcomes: list[str],
             if facet:
                 sub = sub[sub[facet] == lv]
             t = sub.pivot_table(index=f1, columns=f2, values=value)
-            im = _heat(axes[i][j], t, f"{o}" + (f" | {facet}={lv}" if facet else ""),
-                       cmap="RdBu" if center else "viridis", center=center)
+            im = _heat(
+                axes[i][j],
+                t,
+                f"{o}" + (f" | {facet}={lv}" if facet else ""),
+                cmap="RdBu" if center else "viridis",
+                center=center,
+            )
             axes[i][j].set_xlabel(f2, fontsize=8)
             axes[i][j].set_ylabel(f1, fontsize=8)
         fig.colorbar(im, ax=axes[i][-1])
@@ -135,8 +153,13 @@ def _resilience(exp: ExperimentDef, res: pd.DataFrame, path: Path) -> Path:
         err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
         ax.bar(x, t["mean"], yerr=np.nan_to_num(err), capsize=3, color="#f58518")
         ax.set_xticks(x, list(t["arm"]), rotation=25, ha="right", fontsize=7)
-        ax.set_title({"paired_drop": "max welfare gap vs unshocked run",
-                      "paired_recovery": "months until gap < 1 %"}[o], fontsize=9)
+        ax.set_title(
+            {
+                "paired_drop": "max welfare gap vs unshocked run",
+                "paired_recovery": "months until gap < 1 %",
+            }[o],
+            fontsize=9,
+        )
     return _save(fig, path)
 
 
@@ -150,8 +173,9 @@ def _gap(gaps: pd.DataFrame, path: Path) -> Path:
             m, sd, n = g.mean(), g.std(ddof=1), g.count()
             half = 1.96 * sd / np.sqrt(n)
             (line,) = ax.plot(m.index, 100 * m, lw=1.2, label=arm)
-            ax.fill_between(m.index, 100 * (m - half), 100 * (m + half), alpha=0.2,
-                            color=line.get_color(), lw=0)
+            ax.fill_between(
+                m.index, 100 * (m - half), 100 * (m + half), alpha=0.2, color=line.get_color(), lw=0
+            )
         ax.axhline(1.0, color="grey", lw=0.6, ls="--")
         ax.set_title(s, fontsize=9)
         ax.set_xlabel("month")
@@ -187,8 +211,9 @@ def draw(exp: ExperimentDef, a: Analysis, factors: list[str], out: Path) -> list
         outs = [exp.primary, *[o for o in exp.outcomes[1:2] if o != exp.primary]]
         files.append(_phase(f["points"], factors, "mean", outs, out / "phase_diagram.png"))
     if "gains" in f and len(factors) >= 2:
-        files.append(_phase(f["gains"], factors, "diff", [exp.primary], out / "gain.png",
-                            center=True))
+        files.append(
+            _phase(f["gains"], factors, "diff", [exp.primary], out / "gain.png", center=True)
+        )
     if "resilience" in f:
         files.append(_resilience(exp, f["resilience"], out / "resilience.png"))
     if "gaps" in f and not f["gaps"].empty:

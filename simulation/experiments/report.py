@@ -24,8 +24,18 @@ from simulation.sweep.summary import markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
-PINNED = ("mesa", "numpy", "pandas", "scipy", "salib", "pyarrow", "numba", "networkx",
-          "pydantic", "matplotlib")
+PINNED = (
+    "mesa",
+    "numpy",
+    "pandas",
+    "scipy",
+    "salib",
+    "pyarrow",
+    "numba",
+    "networkx",
+    "pydantic",
+    "matplotlib",
+)
 
 
 def write_summary(a: Analysis, out: Path) -> Path:
@@ -76,9 +86,14 @@ def write_manifest(data: ExperimentData, out: Path, files: list[Path]) -> Path:
         "failed_runs": data.failed,
         "elapsed_s": round(data.elapsed_s, 1),
         "arms": {
-            name: {"spec_hash": m.get("spec_hash"), "n_runs": m.get("n_runs"),
-                   "n_points": m.get("n_points"), "method": m.get("method"),
-                   "base": exp.arm(name).base, "data": f"data/{name}/"}
+            name: {
+                "spec_hash": m.get("spec_hash"),
+                "n_runs": m.get("n_runs"),
+                "n_points": m.get("n_points"),
+                "method": m.get("method"),
+                "base": exp.arm(name).base,
+                "data": f"data/{name}/",
+            }
             for name, m in data.sweep_manifests.items()
         },
         "files": sorted(str(f.relative_to(out)) for f in files),
@@ -105,11 +120,18 @@ def _design_lines(data: ExperimentData) -> list[str]:
     for arm in exp.arms:
         v = var["arms"][arm.name]
         sets = ", ".join(f"{k}={val}" for k, val in v["set"].items()) or "-"
-        facs = "; ".join(
-            f"{k}: " + (", ".join(map(str, f["values"])) if "values" in f
-                        else f"[{f['low']}, {f['high']}]")
-            for k, f in v["factors"].items()
-        ) or "-"
+        facs = (
+            "; ".join(
+                f"{k}: "
+                + (
+                    ", ".join(map(str, f["values"]))
+                    if "values" in f
+                    else f"[{f['low']}, {f['high']}]"
+                )
+                for k, f in v["factors"].items()
+            )
+            or "-"
+        )
         if arm.method == "sobol" and v["factors"]:
             facs += f" (Sobol'/Saltelli, N = {v['samples']})"
         lines.append(f"| {arm.label} | `{arm.base}` | {sets} | {facs} |")

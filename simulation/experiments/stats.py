@@ -42,8 +42,14 @@ def paired_effect(treated: pd.Series, reference: pd.Series) -> dict[str, float]:
         p = float(stats.ttest_rel(t, r).pvalue)
     else:
         p = math.nan if n < 2 else (1.0 if mean == 0 else 0.0)
-    return {"n": float(n), "diff": mean, "diff_low": lo, "diff_high": hi, "cohen_d": cohen,
-            "p_value": p}
+    return {
+        "n": float(n),
+        "diff": mean,
+        "diff_low": lo,
+        "diff_high": hi,
+        "cohen_d": cohen,
+        "p_value": p,
+    }
 
 
 def cv_of_mean_path(values: Any) -> np.ndarray:
@@ -71,13 +77,23 @@ def stable_replications(values: Any, tolerance: float = CV_TOLERANCE) -> dict[st
     info = describe(v)
     rel = (info["ci_high"] - info["mean"]) / abs(info["mean"]) if info["mean"] else math.nan
     if n_total < MIN_REPLICATIONS + 1:
-        return {"n_total": n_total, "n_stable": math.nan, "cv": math.nan, "rel_halfwidth": rel,
-                "met": math.nan}
+        return {
+            "n_total": n_total,
+            "n_stable": math.nan,
+            "cv": math.nan,
+            "rel_halfwidth": rel,
+            "met": math.nan,
+        }
     path = cv_of_mean_path(v)  # index i <-> n = i + 2
     final = path[-1]
     if not np.isfinite(final) or final == 0:
-        return {"n_total": n_total, "n_stable": float(MIN_REPLICATIONS), "cv": float(final),
-                "rel_halfwidth": rel, "met": 1.0}
+        return {
+            "n_total": n_total,
+            "n_stable": float(MIN_REPLICATIONS),
+            "cv": float(final),
+            "rel_halfwidth": rel,
+            "met": 1.0,
+        }
     ok = np.abs(path - final) <= tolerance * abs(final)
     n_stable = n_total
     for i in range(len(path)):
@@ -86,8 +102,13 @@ def stable_replications(values: Any, tolerance: float = CV_TOLERANCE) -> dict[st
             n_stable = n
             break
     met = float(n_stable <= math.floor(STABLE_SHARE * n_total))
-    return {"n_total": n_total, "n_stable": float(n_stable), "cv": float(final),
-            "rel_halfwidth": rel, "met": met}
+    return {
+        "n_total": n_total,
+        "n_stable": float(n_stable),
+        "cv": float(final),
+        "rel_halfwidth": rel,
+        "met": met,
+    }
 
 
 def long_rows(table: str, row: str, outcome: str, values: dict[str, float]) -> list[dict]:

@@ -11,11 +11,25 @@ hypercube or Sobol'), replications, steps and outputs.  Seeds derive from one ro
 Parquet dataset that a rerun of the same command completes (`store.py`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from simulation.sweep.errors import SweepAbortedError, SweepError
 from simulation.sweep.run import SweepReport, iter_runs, run_sweep
 from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep, parse_sweep
 from simulation.sweep.store import read_runs, read_series
-from simulation.sweep.summary import Summary, mean_ci, summarize
+
+if TYPE_CHECKING:
+    from simulation.sweep.summary import Summary, mean_ci, summarize
+
+
+def __getattr__(name: str) -> Any:
+    """The summary (pandas, SciPy, SALib, matplotlib) loads on first use, not with the runner."""
+    if name in {"Summary", "mean_ci", "summarize"}:
+        from simulation.sweep import summary
+
+        return getattr(summary, name)
+    raise AttributeError(f"module 'simulation.sweep' has no attribute {name!r}")
+
 
 __all__ = [
     "ResolvedSweep",

@@ -17,7 +17,6 @@ from typing import Any
 from simulation.sweep.errors import SweepAbortedError, SweepError
 from simulation.sweep.run import run_sweep
 from simulation.sweep.spec import load_sweep
-from simulation.sweep.summary import summarize
 
 
 def _err(message: str) -> None:
@@ -105,6 +104,8 @@ def sweep_command(
 def summarize_command(results_dir: str | Path) -> int:
     """Write tables and figures for a results folder and print where they are."""
     try:
+        from simulation.sweep.summary import summarize
+
         summary = summarize(results_dir)
     except SweepError as exc:
         _err(str(exc))

@@ -10,8 +10,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from SALib.sample import sobol
-from scipy.stats import qmc
 
 from simulation.sweep.seeds import design_seed
 
@@ -63,11 +61,15 @@ def build_design(
     assert n is not None
     seed = design_seed(root_seed)
     if method == "lhs":
+        from scipy.stats import qmc  # imported here: grid sweeps never need scipy
+
         unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(seed))
         lows = [b[0] for b in problem["bounds"]]
         highs = [b[1] for b in problem["bounds"]]
         matrix = qmc.scale(unit.random(n), lows, highs)
         return _to_points(spec, types, matrix), None
+    from SALib.sample import sobol
+
     matrix = sobol.sample(
         problem, n, calc_second_order=spec.design.second_order, scramble=True, seed=seed
     )

@@ -27,7 +27,6 @@ from simulation.sweep.manifest import (
 from simulation.sweep.seeds import context_digest, run_id, run_seed
 from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep
 from simulation.sweep.store import SWEEP_COPY, RunStore, write_bytes_atomic
-from simulation.sweep.summary import summarize as _summarize
 
 
 @dataclass
@@ -270,6 +269,9 @@ def run_sweep(
         warnings=tuple(warnings),
     )
     if summarize:
+        # pandas, SciPy and matplotlib load only now: the coordinator stays small while it runs
+        from simulation.sweep.summary import summarize as _summarize
+
         try:
             report.summary = _summarize(root)
         except Exception as exc:  # the runs are safe on disk; say so rather than crash

@@ -19,7 +19,7 @@ from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from simulation.model import METRICS
+from simulation.metrics import METRICS
 from simulation.params import ModelParams
 from simulation.scenario import ScenarioError, load_scenario
 from simulation.sweep.design import build_design

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -44,6 +43,34 @@ SWEEP_COPY = "_sweep.toml"
 def outcome_column(name: str, factor_names: Iterable[str]) -> str:
     """Column of an outcome; prefixed only if it would clash with an id or factor column."""
     return f"outcome_{name}" if name in RESERVED or name in set(factor_names) else name
+
+
+def arrow_column(values: Iterable[Any], kind: pa.DataType) -> pa.Array:
+    """An Arrow array of `kind` (string, bool, int64, float64, timestamp); None -> null.
+
+    Built from numpy buffers rather than with pa.array(), which imports pandas to inspect its
+    input: pandas would add ~45 MiB to the coordinating process, which otherwise needs only
+    pyarrow to write its parts.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":  # no nulls: zero copy
+        data = np.ascontiguousarray(values, np.float64 if pa.types.is_floating(kind) else np.int64)
+        return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
+    items = list(values)
+    n = len(items)
+    valid = np.fromiter((v is not None for v in items), bool, n)
+    mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    if pa.types.is_string(kind):
+        encoded = [b"" if v is None else str(v).encode() for v in items]
+        offsets = np.zeros(n + 1, np.int32)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        buffers = [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+        return pa.Array.from_buffers(kind, n, buffers)
+    if pa.types.is_boolean(kind):
+        bits = np.packbits(np.fromiter((bool(v) for v in items), bool, n), bitorder="little")
+        return pa.Array.from_buffers(kind, n, [mask, pa.py_buffer(bits)])
+    dtype = np.float64 if pa.types.is_floating(kind) else np.int64
+    data = np.fromiter((0 if v is None else v for v in items), dtype, n)
+    return pa.Array.from_buffers(kind, n, [mask, pa.py_buffer(data)])
 
 
 def _fsync_dir(path: Path) -> None:
@@ -242,29 +269,31 @@ class RunStore:
     def _runs_table(self, rows: list[dict[str, Any]]) -> pa.Table:
         factors = list(self.factor_types)
         cols: dict[str, pa.Array] = {
-            "run_id": pa.array([r["run_id"] for r in rows], pa.string()),
-            "point_id": pa.array([r["point_id"] for r in rows], pa.int64()),
-            "replicate": pa.array([r["replicate"] for r in rows], pa.int64()),
-            "seed": pa.array([r["seed"] for r in rows], pa.int64()),
+            "run_id": arrow_column([r["run_id"] for r in rows], pa.string()),
+            "point_id": arrow_column([r["point_id"] for r in rows], pa.int64()),
+            "replicate": arrow_column([r["replicate"] for r in rows], pa.int64()),
+            "seed": arrow_column([r["seed"] for r in rows], pa.int64()),
         }
         for f in factors:
-            cols[f] = pa.array([r["factors"][f] for r in rows], _ARROW_TYPES[self.factor_types[f]])
-        cols["status"] = pa.array([r["status"] for r in rows], pa.string())
-        cols["error"] = pa.array([r.get("error") for r in rows], pa.string())
-        cols["traceback"] = pa.array([r.get("traceback") for r in rows], pa.string())
-        cols["attempts"] = pa.array([r.get("attempts", 1) for r in rows], pa.int64())
+            cols[f] = arrow_column(
+                [r["factors"][f] for r in rows], _ARROW_TYPES[self.factor_types[f]]
+            )
+        cols["status"] = arrow_column([r["status"] for r in rows], pa.string())
+        cols["error"] = arrow_column([r.get("error") for r in rows], pa.string())
+        cols["traceback"] = arrow_column([r.get("traceback") for r in rows], pa.string())
+        cols["attempts"] = arrow_column([r.get("attempts", 1) for r in rows], pa.int64())
         names: dict[str, None] = {}
         for r in rows:
             names.update(dict.fromkeys(r.get("outcomes") or {}))
         for n in names:
             values = [(r.get("outcomes") or {}).get(n) for r in rows]
-            cols[outcome_column(n, factors)] = pa.array(values, pa.float64())
-        cols["duration_s"] = pa.array([r["duration_s"] for r in rows], pa.float64())
-        cols["cpu_s"] = pa.array([r.get("cpu_s") for r in rows], pa.float64())
-        cols["finished_at"] = pa.array(
+            cols[outcome_column(n, factors)] = arrow_column(values, pa.float64())
+        cols["duration_s"] = arrow_column([r["duration_s"] for r in rows], pa.float64())
+        cols["cpu_s"] = arrow_column([r.get("cpu_s") for r in rows], pa.float64())
+        cols["finished_at"] = arrow_column(
             [int(r["finished_at"] * 1e6) for r in rows], pa.timestamp("us", tz="UTC")
         )
-        cols["worker"] = pa.array([r["worker"] for r in rows], pa.string())
+        cols["worker"] = arrow_column([r["worker"] for r in rows], pa.string())
         return pa.table(cols)
 
 
@@ -272,17 +301,19 @@ def _series_table(series: list[tuple[str, dict[str, np.ndarray]]]) -> pa.Table:
     names: dict[str, None] = {}
     for _, s in series:
         names.update(dict.fromkeys(k for k in s if k != "step"))
-    run_ids = np.concatenate([np.full(len(s["step"]), rid, dtype=object) for rid, s in series])
+    steps = [np.asarray(s["step"], np.int64) for _, s in series]
     cols: dict[str, pa.Array] = {
-        "run_id": pa.array(run_ids, pa.string()),
-        "step": pa.array(np.concatenate([np.asarray(s["step"], np.int64) for _, s in series])),
+        "run_id": arrow_column(
+            (rid for rid, s in series for _ in range(len(s["step"]))), pa.string()
+        ),
+        "step": arrow_column(np.concatenate(steps), pa.int64()),
     }
     for n in names:
         parts = [
             np.asarray(s[n], np.float64) if n in s else np.full(len(s["step"]), np.nan)
             for _, s in series
         ]
-        cols[n] = pa.array(np.concatenate(parts), pa.float64())
+        cols[n] = arrow_column(np.concatenate(parts), pa.float64())
     return pa.table(cols)
 
 
@@ -300,6 +331,8 @@ def read_runs(results_dir: str | Path, *, volatile: bool = True) -> Any:
     """All runs as a pandas DataFrame, one row per run id (the latest if a run was retried),
     sorted by (point_id, replicate).  ``volatile=False`` drops timing and worker columns, which
     leaves exactly the columns that are bitwise reproducible."""
+    import pandas as pd  # readers only: the coordinator writes with pyarrow alone
+
     root = Path(results_dir)
     table = _concat(_parts(root / "runs"))
     if table is None:
@@ -340,6 +373,8 @@ def read_series(
 ) -> Any:
     """The kept time series as a long pandas DataFrame (run_id, step, metrics...), restricted
     to published runs, without duplicates, sorted by (run_id, step)."""
+    import pandas as pd
+
     root = Path(results_dir)
     published = {p.name for p in _parts(root / "runs")}
     tables = []
