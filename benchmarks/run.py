@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -97,6 +98,9 @@ def main() -> None:
         child_large(*args.child_large)
         return
 
+    # Both sides are timed on one machine, but a busy machine hurts our memory-bound loops more
+    # than Boltzmann's interpreter-bound ones: read the ratio together with the load.
+    print(f"{os.cpu_count()} cores, load average before: {_load()}")
     start = time.perf_counter()
     default_run()  # compiles (or loads) the kernels
     print(f"warm-up (includes JIT compile or cache load): {time.perf_counter() - start:.2f} s")
@@ -141,6 +145,11 @@ def main() -> None:
         if target is not None:
             ok = "met" if (m < target if op == "<" else m >= target) else "NOT met"
         print(f"{name:<40}{m:>12.4g}{lo:>12.4g}{hi:>12.4g}  {goal} {ok}")
+    print(f"load average after: {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

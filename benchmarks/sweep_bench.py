@@ -1,6 +1,6 @@
 """Sweep runner vs mesa.batch_run on the same design: throughput, coordinator memory, scaling.
 
-    .venv/bin/python benchmarks/sweep_bench.py            # 200 runs x 120 months, ~6 min on 2 cores
+    .venv/bin/python benchmarks/sweep_bench.py            # 200 runs x 120 months, ~5 min on 2 cores
     .venv/bin/python benchmarks/sweep_bench.py --quick    # 40 runs x 24 months, a smoke test
 
 Design: the `sweeps/trust-x-volatility.toml` grid (trust_gain 5 levels x funding_volatility
@@ -10,7 +10,9 @@ seeds as our common-random-number replicates, so both compute the very same runs
 checks that their final welfare agrees exactly.
 
 Our side runs through `sweep_command`, the code behind `partnership sweep FILE`; batch_run
-wraps `simulation.PartnershipModel` directly.  `--scale` instead measures how coordinator
+wraps `simulation.PartnershipModel` directly.  Our coordinator imports neither Mesa, the model
+nor pandas (only the workers do); batch_run's must import the model class it is given.
+`--scale` instead measures how coordinator
 memory grows with the number of runs (short runs, 200 vs 1000).
 Each configuration runs in a fresh interpreter.  Memory is the coordinating (parent) process's
 peak resident set size, from the kernel's high-water mark (VmHWM, reset just before the
@@ -301,15 +303,17 @@ def _report(res: dict[str, dict[str, Any]], same: bool, size: float) -> None:
     speedup = o1["seconds"] / o2["seconds"]
     print(f"\nthroughput vs batch_run, 2 processes each: {thr:.2f}x (target >= 1)")
     print(
-        f"coordinator RSS growth vs batch_run:       {g_o / g_b:.2f} ({g_o:.1f} vs {g_b:.1f} MiB)"
+        f"coordinator heap growth vs batch_run:      {h_o / h_b:.2f} ({h_o:.1f} vs {h_b:.1f} MiB: "
+        "the data each holds; target <= 0.2)"
     )
     print(
-        f"coordinator heap growth vs batch_run:      {h_o / h_b:.2f} ({h_o:.1f} vs {h_b:.1f} MiB;"
-        " target <= 0.2)"
+        f"coordinator RSS growth vs batch_run:       {g_o / g_b:.2f} ({g_o:.1f} vs {g_b:.1f} MiB: "
+        "heap plus library code paged in)"
     )
     print(
         f"coordinator peak RSS vs batch_run:         {o2['peak_mib'] / b2['peak_mib']:.2f} "
-        f"(both {o2['rss_before_mib']:.0f} / {b2['rss_before_mib']:.0f} MiB after imports)"
+        f"({o2['peak_mib']:.0f} vs {b2['peak_mib']:.0f} MiB, of which imports "
+        f"{o2['rss_before_mib']:.0f} / {b2['rss_before_mib']:.0f} MiB)"
     )
     print(
         f"speed-up 1 -> 2 workers:                   {speedup:.2f}x (efficiency {speedup / 2:.0%};"
