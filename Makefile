@@ -48,11 +48,13 @@ run: venv  ## run the default scenario (outputs path is printed)
 viz: assets  ## start the browser visualizer on http://127.0.0.1:8765/
 	$(Q)$(VENV)/bin/partnership viz
 
-lint: venv  ## ruff
+lint: venv  ## ruff (lint and formatting)
 	$(Q)$(VENV)/bin/ruff check .
+	$(Q)$(VENV)/bin/ruff format --check --quiet simulation tests benchmarks
 
 test: assets  ## lint, then the whole test suite (incl. the headless-browser test)
 	$(Q)$(VENV)/bin/ruff check .
+	$(Q)$(VENV)/bin/ruff format --check --quiet simulation tests benchmarks
 	$(Q)$(PY) -m pytest
 
 check-experiments: venv  ## re-run every experiment's quick variant and compare with the committed summary
