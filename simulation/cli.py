@@ -178,11 +178,17 @@ def sweep(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Also rerun runs that failed before.")
     ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds a run may take; a longer run is stopped, failed."),
+    ] = None,
 ) -> None:
     """Run (or resume) a parameter sweep; results stream to Parquet and are summarized."""
     from .sweep.cli import sweep_command
 
-    code = sweep_command(path, workers, scheduler, fresh, out, retry_failed=retry_failed)
+    code = sweep_command(
+        path, workers, scheduler, fresh, out, retry_failed=retry_failed, timeout_s=timeout
+    )
     raise typer.Exit(code)
 
 

@@ -101,6 +101,13 @@ def deadly_run(params: dict[str, Any], **kw: Any) -> Any:
     return run_one(params, **kw)
 
 
+def hanging_run(params: dict[str, Any], **kw: Any) -> Any:
+    if params["trust_gain"] == 0.2 and params["funding_volatility"] == 0.5:
+        while True:  # a model stuck in a loop
+            time.sleep(0.05)
+    return run_one(params, **kw)
+
+
 _calls = {"n": 0}
 
 
@@ -426,3 +433,28 @@ def test_arrow_columns_equal_what_pa_array_builds(case: tuple[list[Any], pa.Data
     assert ours.type == ref.type
     assert ours.is_null().to_pylist() == ref.is_null().to_pylist()
     assert repr(ours.to_pylist()) == repr(ref.to_pylist())  # repr: nan == nan, -0.0 != 0.0
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_hanging_run_is_stopped_at_the_time_limit(tmp_path: Path, workers: int) -> None:
+    """A run that never ends is stopped, recorded as failed, and the sweep finishes."""
+    spec = load_sweep(make_sweep(tmp_path, series_every=0))
+    start = time.perf_counter()
+    report = run_sweep(
+        spec,
+        tmp_path / "out",
+        workers=workers,
+        run_fn=hanging_run,
+        timeout_s=1.5,
+        progress=False,
+        summarize=False,
+    )
+    assert time.perf_counter() - start < 60
+    assert report.total == 12 and report.failed == 2 and report.ok == 10
+    runs = read_runs(tmp_path / "out")
+    bad = runs[runs["status"] == "failed"]
+    assert set(bad["trust_gain"]) == {0.2} and set(bad["funding_volatility"]) == {0.5}
+    assert bad["error"].str.startswith("RunTimeoutError: the run took longer than").all()
+    assert (bad["duration_s"] >= 1.5).all() and (bad["duration_s"] < 10).all()
+    # the limit is lifted after each run: the same process goes on to finish normal runs
+    assert (runs[runs["status"] == "ok"]["community_welfare"].notna()).all()

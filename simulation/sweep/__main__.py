@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         default=5.0,
         help="publish finished runs to disk at least this often",
     )
+    s.add_argument(
+        "--timeout", type=float, default=None, help="seconds a run may take before it is stopped"
+    )
     m = sub.add_parser("summarize", help="tables and figures for a results folder")
     m.add_argument("results_dir")
     args = parser.parse_args(argv)
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.no_progress,
             flush_seconds=args.flush_seconds,
             summary=not args.no_summary,
+            timeout_s=args.timeout,
         )
     return summarize_command(args.results_dir)
 

@@ -45,6 +45,7 @@ def sweep_command(
     progress: bool = True,
     flush_seconds: float = 5.0,
     summary: bool = True,
+    timeout_s: float | None = None,
 ) -> int:
     """Run or resume the sweep in ``path``; print where results are and what failed."""
     try:
@@ -64,6 +65,7 @@ def sweep_command(
             retry_failed=retry_failed,
             flush_seconds=flush_seconds,
             summarize=summary,
+            timeout_s=timeout_s,
         )
     except SweepError as exc:
         _err(str(exc))

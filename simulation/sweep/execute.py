@@ -9,6 +9,8 @@
 * A worker that dies breaks a `ProcessPoolExecutor`: we build a new pool and retry the runs
   that were in flight *one at a time*, so the culprit is identified; a run is recorded as
   failed only after it has killed its worker `max_deaths` times on its own.
+* A run that hangs is stopped after the sweep's time limit (`--timeout`) and recorded as
+  failed (EMA Workbench and BehaviorSpace wait for ever); see `time_limit`.
 * Only a bounded number of tasks is in flight, so the coordinator's memory does not grow
   with the number of runs.
 """
@@ -67,6 +69,7 @@ class RunContext:
     outcomes: tuple[str, ...] | None = None
     series: tuple[str, ...] | None = None
     run_fn: Callable[..., Any] | None = None  # default: simulation.runner.run_one
+    timeout_s: float | None = None  # per run; None: no limit
 
 
 _SHOCK_CACHE: dict[int, tuple[Any, ...]] = {}
@@ -82,6 +85,39 @@ def _shocks(ctx: RunContext) -> tuple[Any, ...]:
 def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".replace("\n", " ").strip()
     return text if len(text) <= 500 else text[:497] + "..."
+
+
+class RunTimeoutError(Exception):
+    """A run went on longer than the sweep's per-run time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise RunTimeoutError in the running code once `seconds` have passed (SIGALRM).
+
+    Pool workers run their tasks in the main thread, so this covers local process pools and
+    serial sweeps; Dask runs tasks in threads, where signals cannot reach, so no limit applies
+    there.  The model's compiled loops each take milliseconds, so the signal lands promptly.
+    """
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RunTimeoutError(f"the run took longer than the time limit of {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
@@ -101,13 +137,14 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         fn = ctx.run_fn
         if fn is None:
             from simulation.runner import run_one as fn
-        result = fn(
-            {**ctx.base_params, **task.factors},
-            seed=task.seed,
-            steps=ctx.steps,
-            shocks=_shocks(ctx),
-            series_every=ctx.series_every or None,
-        )
+        with time_limit(ctx.timeout_s):
+            result = fn(
+                {**ctx.base_params, **task.factors},
+                seed=task.seed,
+                steps=ctx.steps,
+                shocks=_shocks(ctx),
+                series_every=ctx.series_every or None,
+            )
         outcomes = dict(result.outcomes)
         if ctx.outcomes is not None:
             missing = [k for k in ctx.outcomes if k not in outcomes]

@@ -136,6 +136,7 @@ def run_sweep(
     flush_seconds: float = 5.0,
     flush_runs: int = 500,
     target_task_s: float = 1.0,
+    timeout_s: float | None = None,
 ) -> SweepReport:
     """Run (or resume) a sweep, streaming results to ``out_dir`` (default results/<name>/).
 
@@ -144,8 +145,10 @@ def run_sweep(
     Executor.  ``scheduler``: address of a Dask scheduler (overrides executor).
     Runs already on disk are skipped; a different sweep in ``out_dir`` is refused
     (`SweepError`) unless ``fresh=True``.  Failed runs are kept as data and not retried unless
-    ``retry_failed``.  ``run_fn`` replaces `simulation.runner.run_one` (a picklable,
-    module-level function; for tests and wrappers).  Ctrl-C saves what finished and re-raises.
+    ``retry_failed``.  ``timeout_s`` stops a run that takes longer and records it as failed
+    (local pools and serial sweeps; not on Dask).  ``run_fn`` replaces
+    `simulation.runner.run_one` (a picklable, module-level function; for tests and wrappers).
+    Ctrl-C saves what finished and re-raises.
     """
     t0 = time.perf_counter()
     if not isinstance(spec, SweepSpec):
@@ -193,6 +196,7 @@ def run_sweep(
             "run_fn": None if run_fn is None else f"{run_fn.__module__}.{run_fn.__qualname__}",
             "skipped": skipped,
             "to_run": todo,
+            "timeout_s": timeout_s,
             "environment": environment(),
         }
         manifest["sessions"].append(session)
@@ -231,6 +235,7 @@ def run_sweep(
             outcomes=resolved.outcomes,
             series=resolved.series,
             run_fn=run_fn,
+            timeout_s=timeout_s,
         )
         pending = (t for t in iter_runs(resolved) if t.run_id not in done)
         Dispatcher(
