@@ -42,7 +42,7 @@ from .agents import (
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS
 from .params import DOMAINS, ModelParams, Sector, Shock
-from .partnership import VOLUNTEER_HOSTS, Partnership, kind_of
+from .partnership import VOLUNTEER_HOSTS, Partnership, kind_of, pool_focus
 from .payoff import synergy_factor, synergy_outputs
 from .population import CitizenPopulation
 from .services import Channels, Delivery, deliver
@@ -506,8 +506,7 @@ class PartnershipModel(Model):
         w = np.array([synergy_factor(int(n), p.synergy) for n in n_sectors])
         output = (synergy_outputs(paid, gain, w) + gain * extra) * (1.0 - overhead)
         output *= 1.0 - conflict
-        focus = weights @ self.priorities
-        focus /= focus.sum(axis=1, keepdims=True)
+        focus, weights = pool_focus(weights, m, self.priorities)
         combined = 1.0 - np.exp(m @ np.log(1.0 - self.expertise))
         mean = (weights @ self.expertise) / weights.sum(axis=1, keepdims=True)
         quality = (1.0 - p.quality_pooling) * mean + p.quality_pooling * combined

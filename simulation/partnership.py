@@ -150,22 +150,21 @@ class Partnership:
             return 0.0
         return base_cost + (NAO_EXTRA_COST if self.governance is Governance.NAO else 0.0)
 
-    def focus(self, contributions: np.ndarray, priorities: np.ndarray) -> np.ndarray:
-        """Allocation of the pool across domains: contribution-weighted member priorities."""
-        w = contributions if contributions.sum() > 0 else np.ones(len(self.members))
-        mix = w @ priorities[self.indices]
-        return mix / mix.sum()
 
-    def quality(
-        self, pooling: float, contributions: np.ndarray, expertise: np.ndarray
-    ) -> np.ndarray:
-        """Service quality per domain from combined expertise (B6).
+def pool_focus(
+    weights: np.ndarray, membership: np.ndarray, priorities: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(focus, weights): each pool's split of output over domains, weighted member priorities.
 
-        Full pooling: 1 - prod(1 - e_m), the chance that some member knows how; no pooling:
-        the contribution-weighted mean expertise of the members.
-        """
-        e = expertise[self.indices]
-        combined = 1.0 - np.prod(1.0 - e, axis=0)
-        w = contributions if contributions.sum() > 0 else np.ones(len(self.members))
-        mean = (w @ e) / w.sum()
-        return (1.0 - pooling) * mean + pooling * combined
+    Rows of `weights` (pools x organizations) are the contributions, or membership if
+    nothing was paid. Contributions so small that their weighted mix underflows to zero
+    (e.g. trust decayed to subnormal numbers) also fall back to membership, which would
+    otherwise give 0/0 and let NaN units through to delivery. Normal rows are untouched.
+    """
+    focus = weights @ priorities
+    total = focus.sum(axis=1, keepdims=True)
+    if not np.all(total > 0):
+        weights = np.where(total > 0, weights, membership)
+        focus = weights @ priorities
+        total = focus.sum(axis=1, keepdims=True)
+    return focus / total, weights

@@ -4,9 +4,16 @@ experiment runs end to end and `--check` catches a changed number."""
 from __future__ import annotations
 
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from simulation.experiments.analysis import paired_resilience
@@ -109,3 +116,35 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
     assert code == 1
     assert "means" in text and "1 of" in text and "DIFFERS" in text
     assert "effects" in text and "match" in text  # the untouched tables reproduce bitwise
+
+
+def test_experiment_workers_exit_when_the_coordinator_is_killed(tmp_path: Path) -> None:
+    """kill -9 of `partnership experiment` must not leave its worker processes behind."""
+    script = tmp_path / "coordinator.py"
+    script.write_text(
+        "import os\n"
+        "from simulation.experiments.execute import shared_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = shared_pool(1)\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    input()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        assert psutil.pid_exists(worker)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if not psutil.pid_exists(worker) or psutil.Process(worker).status() == "zombie":
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"worker {worker} outlived its killed coordinator")
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -197,3 +197,21 @@ def test_money_conserved_when_formal_members_pay_exit_fees():
         fees_paid |= any(ps.carry > 0 for ps in model.partnerships)
         check_money(model)
     assert fees_paid, "the scenario should make formal members pay exit fees"
+
+
+def test_pool_focus_survives_subnormal_contributions():
+    """A pool whose contributions underflow (trust decayed to subnormal numbers) is split by
+    membership instead of 0/0, which let NaN service units reach delivery; other pools keep
+    their contribution-weighted focus exactly."""
+    from simulation.partnership import pool_focus
+
+    priorities = np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7], [0.25, 0.25, 0.25, 0.25]])
+    membership = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    weights = np.array([[0.0, 0.0, 5e-324], [0.0, 2.0, 6.0]])  # 0.25 x 5e-324 rounds to 0
+    assert weights[0].sum() > 0 and not (weights[0] @ priorities).sum() > 0  # the underflow
+    focus, used = pool_focus(weights, membership, priorities)
+    assert np.all(np.isfinite(focus)) and np.allclose(focus.sum(axis=1), 1.0)
+    np.testing.assert_allclose(focus[0], [0.475, 0.175, 0.175, 0.175])
+    np.testing.assert_array_equal(used[0], membership[0])
+    expected = weights[1] @ priorities
+    np.testing.assert_array_equal(focus[1], expected / expected.sum())

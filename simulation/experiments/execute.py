@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pandas as pd
 from simulation.experiments.definition import ExperimentDef, variant
 from simulation.scenario import load_scenario
 from simulation.sweep import SweepError, parse_sweep, read_runs, read_series, run_sweep
+from simulation.sweep.execute import LocalPool
 
 SERIES_METRIC = "community_welfare"
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -133,16 +133,11 @@ def _outcomes(exp: ExperimentDef, base: Path) -> tuple[str, ...]:
 
 
 def shared_pool(workers: int) -> Executor:
-    """One process pool for all arms, so workers start (and JIT-compile the model) once.
+    """One process pool for all arms, so workers start (and load the model) once.
 
-    forkserver (never fork: the coordinator has threads) with the model preloaded, like
-    the sweep runner's own pool."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["simulation.sweep.execute", "simulation.runner"])
-    else:
-        ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    It is the sweep runner's own pool (forkserver with the model preloaded), whose workers
+    exit when this process dies, even on kill -9, instead of lingering as orphans."""
+    return LocalPool(workers).executor
 
 
 def run_experiment(
