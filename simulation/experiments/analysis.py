@@ -27,6 +27,13 @@ from simulation.scenario import load_scenario
 from simulation.sweep import summarize
 
 RECOVERED = 0.01  # the paired welfare gap counts as closed below 1 %
+RESILIENCE_OUTCOMES = (
+    "paired_drop",
+    "paired_recovery",
+    "welfare_mean_loss",
+    "welfare_drop",
+    "recovery_time",
+)
 
 
 @dataclass
@@ -348,13 +355,7 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
             ]
         df = pd.DataFrame(recs).set_index("replicate")
         per_arm[arm.name] = df
-        for o in (
-            "paired_drop",
-            "paired_recovery",
-            "welfare_mean_loss",
-            "welfare_drop",
-            "recovery_time",
-        ):
+        for o in RESILIENCE_OUTCOMES:
             a.rows += long_rows("resilience", arm.label, o, describe(df[o]))
         a.rows += long_rows(
             "resilience", arm.label, "censored_recoveries", {"count": float(df["censored"].sum())}
@@ -363,17 +364,11 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
     res_recs = []
     for name, df in per_arm.items():
         arm = exp.arm(name)
-        for o in (
-            "paired_drop",
-            "paired_recovery",
-            "welfare_mean_loss",
-            "welfare_drop",
-            "recovery_time",
-        ):
+        for o in RESILIENCE_OUTCOMES:
             res_recs.append({"arm": arm.label, "outcome": o, **describe(df[o])})
     res = pd.DataFrame(res_recs)
     a.frames["resilience"] = res
-    outs = ("paired_drop", "paired_recovery", "welfare_mean_loss", "welfare_drop", "recovery_time")
+    outs = RESILIENCE_OUTCOMES
     a.tables["Resilience per arm (mean and 95 % CI over replicates)"] = _wide(res, "arm", outs)
     effs = []
     shocks = sorted({x.shock for x in exp.arms if x.shock and x.counterfactual})
