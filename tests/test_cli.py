@@ -177,6 +177,13 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path):
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert "--steps" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
+    sweep = Path(__file__).resolve().parents[1] / "sweeps" / "trust-x-volatility.toml"
+    for bad in ("0", "-1", "soon"):
+        result = CliRunner().invoke(
+            app, ["sweep", str(sweep), "--timeout", bad, "--out", str(tmp_path / "s")]
+        )
+        assert result.exit_code == 2 and "--timeout" in result.output, bad
+        assert "Traceback" not in result.output and not (tmp_path / "s").exists()
 
 
 def test_run_writes_outputs_and_rerun_is_identical(tmp_path: Path, small: Path):
