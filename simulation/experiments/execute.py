@@ -48,6 +48,7 @@ class ArmData:
     series: pd.DataFrame | None
     folder: Path
     factors: list[str]
+    reused: int = 0  # runs found on disk from an earlier call with the same model and design
 
 
 @dataclass
@@ -62,6 +63,11 @@ class ExperimentData:
     runs_total: int
     failed: int
     sweep_manifests: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reused(self) -> int:
+        """Runs read back from disk rather than run now (their time is not in elapsed_s)."""
+        return sum(a.reused for a in self.arms.values())
 
 
 def _toml_value(v: Any) -> str:
@@ -197,11 +203,13 @@ def _run_arm(
     code = model_fingerprint()
     stale = stamp.is_file() and json.loads(stamp.read_text()).get("model") != code
     try:
-        run_sweep(spec, folder, fresh=stale, **kwargs)
+        report = run_sweep(spec, folder, fresh=stale, **kwargs)
     except SweepError:  # the definition changed since these data were written
-        run_sweep(spec, folder, fresh=True, **kwargs)
+        report = run_sweep(spec, folder, fresh=True, **kwargs)
     stamp.write_text(json.dumps({"model": code}) + "\n", encoding="utf-8")
     runs = read_runs(folder, volatile=False)
     series = read_series(folder) if exp.analysis == "shocks" else None
     manifests[a.name] = json.loads((folder / "_manifest.json").read_text())
-    arms[a.name] = ArmData(a.name, runs, series, folder, list(spec_vars["factors"]))
+    arms[a.name] = ArmData(
+        a.name, runs, series, folder, list(spec_vars["factors"]), reused=report.skipped
+    )

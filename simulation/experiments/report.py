@@ -112,7 +112,8 @@ def _design_lines(data: ExperimentData) -> list[str]:
         f"- variant: **{'quick' if data.quick else 'full'}**; {data.replications} replications "
         f"per condition; {exp.steps} months; root seed {exp.root_seed}; common random numbers "
         "(replicate r has the same seed in every arm and design point, so effects are paired)",
-        f"- {data.runs_total} runs in {data.elapsed_s:.0f} s ({data.failed} failed)",
+        f"- {data.runs_total} runs in {data.elapsed_s:.0f} s ({data.failed} failed"
+        + (f"; {data.reused} read back from an earlier run of this model)" if data.reused else ")"),
         "",
         "| arm | base scenario | fixed overrides | factors |",
         "|---|---|---|---|",
