@@ -201,10 +201,9 @@ class PartnershipModel(Model):
         base, sens = self.base_income, self.income_sensitivity
         cut = self._cut = np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
         income = volatile_income(base, sens, p.funding_volatility, self.rng) * cut
-        seekers = [i for i, o in enumerate(orgs) if o.sector in GRANT_SEEKERS]
         effort = np.zeros(len(orgs))
-        if seekers:
-            idx = np.array(seekers)
+        idx = np.flatnonzero(self.is_seeker)
+        if idx.size:
             pool = p.n_citizens * p.funding_per_citizen * GRANT_SHARE
             grants, burnt = grant_contest(
                 base[idx] / base[idx].sum(),
@@ -221,6 +220,7 @@ class PartnershipModel(Model):
             spend[i] = p.spend_rate * org.budget
             org.budget -= spend[i]
             org.spending = float(spend[i])
+        self._income = income
         self._contest = np.minimum(effort, spend)
         self._spending = float(spend.sum())
         self.ledger["income"] += float(income.sum())
@@ -406,8 +406,7 @@ class PartnershipModel(Model):
             formal, 1.0 - 0.5 * p.accountability, 1.0
         )
         # An organization whose income fell below half of what was expected cannot pay (C4).
-        income = np.array([o.income for o in self.organizations])
-        stressed = income < FUNDING_STRESS * expected
+        stressed = self._income < FUNDING_STRESS * expected
         shirked = (self.rng.random(m.shape) < shirk_chance) | stressed[None, :]
         wanted = np.where(shirked, 0.0, promise)
         total = wanted.sum(axis=0)
