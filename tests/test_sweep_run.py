@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from simulation.runner import run_one
 from simulation.sweep import SweepError, load_sweep, read_runs, read_series, run_sweep
 from simulation.sweep.cli import sweep_command
-from simulation.sweep.store import RunStore, arrow_column
+from simulation.sweep.encode import arrow_column
+from simulation.sweep.store import INDEX, RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -251,7 +252,7 @@ def test_changed_sweep_is_refused_unless_fresh(
 
 def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path: Path) -> None:
     spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
-    other = RunStore(tmp_path / "out", {})
+    other = RunStore(tmp_path / "out")
     other.lock()  # as if a second terminal were running the same sweep
     try:
         with pytest.raises(SweepError, match="another sweep is writing"):
@@ -270,8 +271,8 @@ def test_interrupted_sweep_resumes_with_only_missing_runs(tmp_path: Path) -> Non
             workers=0,
             run_fn=interrupted_run,
             progress=False,
-            flush_seconds=0.0,
             summarize=False,
+            max_task_runs=1,  # every run its own task: all four finished runs are saved
         )
     assert raw_rows(tmp_path / "out") == 4
     report = run_sweep(spec, tmp_path / "out", workers=0, progress=False, summarize=False)
@@ -294,8 +295,6 @@ def _cli(path: Path, out: Path) -> list[str]:
         "2",
         "--no-progress",
         "--no-summary",
-        "--flush-seconds",
-        "0.1",
     ]
 
 
@@ -354,23 +353,38 @@ def test_resume_after_kill_9_and_ctrl_c_equals_uninterrupted(tmp_path: Path) -> 
     assert raw_rows(out) == total
 
 
+def _rows(part: Path) -> int:
+    return pq.read_metadata(part).num_rows
+
+
 def test_leftovers_of_a_crash_are_cleaned_and_never_read(tmp_path: Path) -> None:
-    spec = load_sweep(make_sweep(tmp_path, reps=1))
+    spec = load_sweep(make_sweep(tmp_path, reps=2))
     out = tmp_path / "out"
-    run_sweep(spec, out, workers=0, progress=False, summarize=False, flush_runs=2)
+    run_sweep(spec, out, workers=0, progress=False, summarize=False, max_task_runs=2)
     parts = sorted((out / "runs").glob("part-*.parquet"))
-    assert len(parts) == 3
-    # a kill between the series and the runs rename, a half-written temp file, a torn part
+    assert len(parts) >= 4 and sum(_rows(p) for p in parts) == 12
+    lost = _rows(parts[0]) + _rows(parts[1])
+    # a kill between the series and the runs rename, a torn part, a half-written temp file,
+    # an index line torn by a kill during the append, and a part the index does not list
     parts[0].unlink()
-    (out / "runs" / ".part-x.parquet.tmp").write_bytes(b"PAR1 half")
     parts[1].write_bytes(parts[1].read_bytes()[:100])
+    (out / "runs" / ".part-x.parquet.tmp").write_bytes(b"PAR1 half")
+    with open(out / "runs" / INDEX, "a") as fh:
+        fh.write('{"part": "part-9.parquet", "runs": [["ab')
+    stray = out / "runs" / "part-stray.parquet"
+    stray.write_bytes(parts[2].read_bytes())
     report = run_sweep(spec, out, workers=0, progress=False, summarize=False)
-    assert report.skipped == 2 and report.ran == 4
-    assert any("unreadable" in w for w in report.warnings)
+    assert report.skipped == 12 - lost and report.ran == lost
+    assert sum("unreadable" in w for w in report.warnings) == 1
+    assert sum("not listed" in w for w in report.warnings) == 1 and not stray.exists()
     assert not list((out / "runs").glob(".part-*.tmp"))
+    lines = (out / "runs" / INDEX).read_text().splitlines()
+    assert all(line.startswith('{"part": "part-') and line.endswith("]]}") for line in lines)
     run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
     same(out, tmp_path / "ref")
-    assert raw_rows(out) == 6
+    assert raw_rows(out) == 12
+    again = run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    assert again.skipped == 12 and again.ran == 0 and not again.warnings
 
 
 def test_small_runs_are_batched_but_the_tail_is_shared_out() -> None:
@@ -378,24 +392,36 @@ def test_small_runs_are_batched_but_the_tail_is_shared_out() -> None:
 
     ctx = RunContext(base_params={}, shocks=(), steps=1)
     pool = ExternalPool(executor=InlinePool().executor, capacity=2)
-    d = Dispatcher(ctx, pool, on_record=lambda r: None, target_task_s=2.0)
+    d = Dispatcher(ctx, pool, on_part=lambda p: None, target_task_s=2.0)
     assert d.chunk_size(1000) == 1  # nothing measured yet
-    d._learn([{"duration_s": 0.01}])
+    d._learn([0.01])
     assert d.chunk_size(10_000) == 200  # ~2 s of work per task
     assert d.chunk_size(12) == 2  # near the end: small shares, so workers finish together
-    d._learn([{"duration_s": 30.0}] * 50)
+    d._learn([30.0] * 50)
     assert d.chunk_size(10_000) == 1  # long runs: one per task
-    serial = Dispatcher(ctx, InlinePool(), on_record=lambda r: None)
-    serial._learn([{"duration_s": 0.001}])
-    assert serial.chunk_size(10_000) == 1  # in-process: save every run as it ends
+    serial = Dispatcher(ctx, InlinePool(), on_part=lambda p: None, max_chunk=50)
+    serial._learn([0.001])
+    assert serial.chunk_size(10_000) == 50  # never more runs per task (and part) than asked
 
 
-HEAVY = ("mesa", "numba", "networkx", "pandas", "scipy", "SALib", "matplotlib", "solara")
+HEAVY = (
+    "mesa",
+    "numba",
+    "networkx",
+    "numpy",
+    "pyarrow",
+    "pandas",
+    "scipy",
+    "SALib",
+    "matplotlib",
+    "solara",
+)
 
 
 def test_coordinator_runs_a_sweep_without_loading_the_model(tmp_path: Path) -> None:
-    """The coordinating process only schedules and writes: the model loads in workers only,
-    so the coordinator's memory is its own small footprint, not the model's."""
+    """The coordinating process only schedules and writes bytes: the model, the seeds and the
+    Parquet encoding live in workers, so the coordinator's memory is its own small
+    footprint, not the model's nor pyarrow's."""
     path = make_sweep(tmp_path)
     code = f"""
 import contextlib, io, sys
@@ -425,7 +451,7 @@ print(rc, [m for m in {HEAVY!r} if m in sys.modules])
     )
 )
 def test_arrow_columns_equal_what_pa_array_builds(case: tuple[list[Any], pa.DataType]) -> None:
-    """The coordinator's pandas-free column builder agrees with pyarrow's own, nulls included."""
+    """The pandas-free column builder agrees with pyarrow's own, nulls included."""
     values, kind = case
     ours = arrow_column(values, kind)
     ours.validate(full=True)

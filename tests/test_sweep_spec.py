@@ -10,6 +10,7 @@ import pytest
 
 from simulation.sweep import SweepError, iter_runs, load_sweep
 from simulation.sweep.cli import sweep_command
+from simulation.sweep.execute import RunContext
 from simulation.sweep.seeds import run_seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,9 +269,10 @@ def test_seeds_are_common_random_numbers_and_ids_unique(tmp_path: Path) -> None:
     spec = load_sweep(write(tmp_path, GOOD))
     runs = list(iter_runs(spec.resolve()))
     assert len(runs) == 8 and len({r.run_id for r in runs}) == 8
+    worker = RunContext(base_params={}, shocks=(), steps=1, root_seed=11)  # draws seeds
     by_rep: dict[int, set[int]] = {}
     for r in runs:
-        by_rep.setdefault(r.replicate, set()).add(r.seed)
+        by_rep.setdefault(r.replicate, set()).add(worker.seed(r))
     assert all(len(s) == 1 for s in by_rep.values())  # same seed at every point
     assert by_rep[0] != by_rep[1]
     # Equivalent to SeedSequence(root).spawn(2)[1].spawn(n)[r]
@@ -284,8 +286,12 @@ def test_seeds_are_common_random_numbers_and_ids_unique(tmp_path: Path) -> None:
             GOOD.replace('method = "grid"', 'method = "grid"\ncommon_random_numbers = false'),
         )
     )
-    seeds = [r.seed for r in iter_runs(indep.resolve())]
-    assert len(set(seeds)) == 8
+    worker = RunContext(
+        base_params={}, shocks=(), steps=1, root_seed=11, common_random_numbers=False
+    )
+    runs = list(iter_runs(indep.resolve()))
+    assert len({worker.seed(r) for r in runs}) == 8
+    assert len({r.run_id for r in runs} & {r.run_id for r in iter_runs(spec.resolve())}) == 0
 
 
 def test_changing_only_the_description_keeps_the_hash(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from simulation.runner import RunResult
 from simulation.sweep import load_sweep, mean_ci, run_sweep, summarize
 from simulation.sweep.cli import summarize_command
 from simulation.sweep.manifest import write_manifest
+from simulation.sweep.encode import encode_records
 from simulation.sweep.store import RunStore
 
 # Student t quantiles t(0.975, dof) from a printed table
@@ -32,11 +33,12 @@ FIXTURE: dict[int, tuple[float, str, list[float | None]]] = {
 
 def _fixture(root: Path) -> None:
     """A results folder written through the store, as a sweep would."""
-    store = RunStore(root, {"a": "float", "b": "str"}, flush_runs=3)
+    store = RunStore(root)
     store.prepare()
+    records = []
     for pid, (a, b, values) in FIXTURE.items():
         for rep, v in enumerate(values):
-            store.add(
+            records.append(
                 {
                     "run_id": f"{pid}-{rep}",
                     "point_id": pid,
@@ -51,7 +53,8 @@ def _fixture(root: Path) -> None:
                     "worker": "w",
                 }
             )
-    store.flush()
+    for i in range(0, len(records), 3):  # parts of three runs, as workers would send them
+        store.write(encode_records(records[i : i + 3], {"a": "float", "b": "str"}))
     write_manifest(
         root / "_manifest.json",
         {

@@ -22,12 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--no-summary", action="store_true", help="skip tables and figures")
     s.add_argument(
-        "--flush-seconds",
-        type=float,
-        default=5.0,
-        help="publish finished runs to disk at least this often",
-    )
-    s.add_argument(
         "--timeout", type=float, default=None, help="seconds a run may take before it is stopped"
     )
     m = sub.add_parser("summarize", help="tables and figures for a results folder")
@@ -42,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             retry_failed=args.retry_failed,
             progress=not args.no_progress,
-            flush_seconds=args.flush_seconds,
             summary=not args.no_summary,
             timeout_s=args.timeout,
         )

@@ -43,7 +43,6 @@ def sweep_command(
     *,
     retry_failed: bool = False,
     progress: bool = True,
-    flush_seconds: float = 5.0,
     summary: bool = True,
     timeout_s: float | None = None,
 ) -> int:
@@ -63,7 +62,6 @@ def sweep_command(
             fresh=fresh,
             progress=progress,
             retry_failed=retry_failed,
-            flush_seconds=flush_seconds,
             summarize=summary,
             timeout_s=timeout_s,
         )

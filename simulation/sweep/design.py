@@ -9,11 +9,11 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from simulation.sweep.seeds import design_seed
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from simulation.sweep.spec import SweepSpec
 
 
@@ -61,7 +61,8 @@ def build_design(
     assert n is not None
     seed = design_seed(root_seed)
     if method == "lhs":
-        from scipy.stats import qmc  # imported here: grid sweeps never need scipy
+        import numpy as np  # imported here: grid sweeps need neither numpy nor scipy
+        from scipy.stats import qmc
 
         unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(seed))
         lows = [b[0] for b in problem["bounds"]]

@@ -3,6 +3,9 @@
 * A task is a *chunk* of runs (`run_chunk`); the chunk size adapts so a task lasts about
   `target_task_s` seconds, which keeps per-task overhead low for tiny runs without
   hurting load balance (never more than a fair share of what is left).
+* The worker draws each run's seed and encodes the chunk's results as Parquet
+  (`encode.py`), so the coordinator only schedules and writes bytes: it loads neither the
+  model nor numpy, pyarrow or pandas.
 * Each run is wrapped in ``try/except BaseException``: a run that raises comes back as a
   record with its error and traceback.  (Dask never completes a future whose task raised a
   BaseException, and `multiprocessing.Pool` hangs on it; EMA Workbench's hang.)
@@ -27,7 +30,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -43,18 +46,19 @@ from typing import Any
 
 from simulation.params import Shock
 from simulation.sweep.errors import SweepAbortedError, SweepError
+from simulation.sweep.seeds import run_seed
+from simulation.sweep.store import EncodedPart
 
 _HOST = socket.gethostname()
 
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run: its id, design point, replicate, seed and factor values."""
+    """One run: its id, design point, replicate and factor values (the worker draws its seed)."""
 
     run_id: str
     point_id: int
     replicate: int
-    seed: int
     factors: dict[str, Any]
 
 
@@ -70,6 +74,15 @@ class RunContext:
     series: tuple[str, ...] | None = None
     run_fn: Callable[..., Any] | None = None  # default: simulation.runner.run_one
     timeout_s: float | None = None  # per run; None: no limit
+    root_seed: int = 0
+    common_random_numbers: bool = True
+    factor_types: dict[str, str] = field(default_factory=dict)  # column types of the factors
+
+    def seed(self, task: RunTask) -> int:
+        """The run's seed, a pure function of the root seed, design point and replicate."""
+        return run_seed(
+            self.root_seed, task.point_id, task.replicate, common=self.common_random_numbers
+        )
 
 
 _SHOCK_CACHE: dict[int, tuple[Any, ...]] = {}
@@ -128,7 +141,7 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         "run_id": task.run_id,
         "point_id": task.point_id,
         "replicate": task.replicate,
-        "seed": task.seed,
+        "seed": ctx.seed(task),
         "factors": task.factors,
         "attempts": 1,
         "series": None,
@@ -140,7 +153,7 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         with time_limit(ctx.timeout_s):
             result = fn(
                 {**ctx.base_params, **task.factors},
-                seed=task.seed,
+                seed=record["seed"],
                 steps=ctx.steps,
                 shocks=_shocks(ctx),
                 series_every=ctx.series_every or None,
@@ -179,18 +192,34 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     return record
 
 
-def run_chunk(ctx: RunContext, tasks: list[RunTask]) -> list[dict[str, Any]]:
-    """One executor task: several runs in a row (amortizes per-task overhead)."""
-    return [run_task(ctx, t) for t in tasks]
+def run_chunk(ctx: RunContext, tasks: list[RunTask]) -> EncodedPart:
+    """One executor task: several runs in a row (amortizes per-task overhead), returned as
+    one Parquet part."""
+    from simulation.sweep.encode import encode_records
+
+    return encode_records([run_task(ctx, t) for t in tasks], ctx.factor_types)
 
 
-def died_record(task: RunTask, attempts: int, cause: BaseException) -> dict[str, Any]:
-    """Record for a run that kept killing its worker process (segfault, OOM kill...)."""
+def died_part(ctx: RunContext, task: RunTask, attempts: int, cause: BaseException) -> EncodedPart:
+    """The record of a run that kept killing its worker process (segfault, OOM kill...).
+
+    Encoded here, in the coordinator, since no worker can be trusted with it; this is the
+    only time the coordinator loads pyarrow.
+    """
+    from simulation.sweep.encode import encode_records
+
+    return encode_records([died_record(ctx, task, attempts, cause)], ctx.factor_types)
+
+
+def died_record(
+    ctx: RunContext, task: RunTask, attempts: int, cause: BaseException
+) -> dict[str, Any]:
+    """Record for a run that kept killing its worker process."""
     return {
         "run_id": task.run_id,
         "point_id": task.point_id,
         "replicate": task.replicate,
-        "seed": task.seed,
+        "seed": ctx.seed(task),
         "factors": task.factors,
         "status": "failed",
         "error": (
@@ -275,7 +304,6 @@ class Pool:
     executor: Executor
     capacity: int
     description: str
-    batching: bool = True  # group runs per task (pointless when running in-process)
     hint: str = ""  # added to "the executor looks broken" messages
 
     def renew(self, cause: BaseException) -> None:
@@ -407,7 +435,6 @@ class InlinePool(Pool):
         self.executor = InlineExecutor()
         self.capacity = 1
         self.description = "serial (in-process)"
-        self.batching = False  # one run per task: every run is saved as soon as it ends
 
 
 def make_pool(executor: Executor | str | None, workers: int | None, scheduler: str | None) -> Pool:
@@ -439,13 +466,12 @@ class _Chunk:
 
 @dataclass
 class Dispatcher:
-    """Feeds chunks to a pool and hands every finished run to `on_record`."""
+    """Feeds chunks to a pool and hands every finished chunk, encoded, to `on_part`."""
 
     ctx: RunContext
     pool: Pool
-    on_record: Callable[[dict[str, Any]], None]
-    on_idle: Callable[[], None] = lambda: None
-    target_task_s: float = 1.0
+    on_part: Callable[[EncodedPart], None]
+    target_task_s: float = 2.0
     max_chunk: int = 256
     max_deaths: int = 2
     max_consecutive_infra: int = 3
@@ -455,16 +481,15 @@ class Dispatcher:
 
     def chunk_size(self, remaining: int) -> int:
         """Runs per task: about target_task_s of work, at most a fair share of what is left."""
-        if self.mean_run_s is None or not self.pool.batching:
+        if self.mean_run_s is None:
             return 1
         size = int(self.target_task_s / max(self.mean_run_s, 1e-6))
         fair = math.ceil(remaining / (4 * self.pool.capacity))
         return max(1, min(size, fair, self.max_chunk))
 
-    def _learn(self, records: list[dict[str, Any]]) -> None:
-        for r in records:
-            d = r.get("duration_s")
-            if d is None or not math.isfinite(d):
+    def _learn(self, durations: Iterable[float]) -> None:
+        for d in durations:
+            if not math.isfinite(d):
                 continue
             self.mean_run_s = d if self.mean_run_s is None else 0.8 * self.mean_run_s + 0.2 * d
 
@@ -496,7 +521,6 @@ class Dispatcher:
                     continue
                 break
             done, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
-            self.on_idle()
             for fut in done:
                 if fut not in inflight:
                     continue  # already handled with a broken pool
@@ -506,11 +530,10 @@ class Dispatcher:
                 except CancelledError as cancelled:  # e.g. a Dask cluster shutting down
                     exc = cancelled
                 if exc is None:
-                    records = fut.result()
+                    part = fut.result()
                     self._infra_streak = 0
-                    self._learn(records)
-                    for r in records:
-                        self.on_record(r)
+                    self._learn(d for _, _, d in part.runs)
+                    self.on_part(part)
                     continue
                 if isinstance(exc, KeyboardInterrupt):
                     raise exc
@@ -521,8 +544,7 @@ class Dispatcher:
                     for other, other_chunk in list(inflight.items()):
                         inflight.pop(other)
                         if other.done() and not other.cancelled() and other.exception() is None:
-                            for r in other.result():
-                                self.on_record(r)
+                            self.on_part(other.result())
                         else:
                             lost.append(other_chunk)
                 for c in lost:
@@ -547,4 +569,4 @@ class Dispatcher:
                 f"executor looks broken{self.pool.hint}. Finished runs are saved; run the same "
                 "command again to resume"
             )
-        self.on_record(died_record(task, n, exc))
+        self.on_part(died_part(self.ctx, task, n, exc))

@@ -24,9 +24,9 @@ from simulation.sweep.manifest import (
     read_manifest,
     write_manifest,
 )
-from simulation.sweep.seeds import context_digest, run_id, run_seed
+from simulation.sweep.seeds import context_digest, run_id, spawn_key
 from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep
-from simulation.sweep.store import SWEEP_COPY, RunStore, write_bytes_atomic
+from simulation.sweep.store import SWEEP_COPY, EncodedPart, RunStore, write_bytes_atomic
 
 
 @dataclass
@@ -65,10 +65,11 @@ def iter_runs(resolved: ResolvedSweep) -> Iterator[RunTask]:
     """Every run of the design, replicate by replicate (a whole-design picture comes early)."""
     ctx = context_digest(resolved.base_params, resolved.shocks, resolved.steps)
     common = resolved.spec.design.common_random_numbers
+    root = resolved.root_seed
     for rep in range(resolved.spec.replications):
         for pid, point in enumerate(resolved.points):
-            seed = run_seed(resolved.root_seed, pid, rep, common=common)
-            yield RunTask(run_id(ctx, point, pid, rep, seed), pid, rep, seed, point)
+            key = spawn_key(pid, rep, common=common)
+            yield RunTask(run_id(ctx, point, pid, rep, root_seed=root, key=key), pid, rep, point)
 
 
 def _check_folder(store: RunStore, resolved: ResolvedSweep, fresh: bool) -> None:
@@ -133,9 +134,8 @@ def run_sweep(
     retry_failed: bool = False,
     summarize: bool = True,
     run_fn: Callable[..., Any] | None = None,
-    flush_seconds: float = 5.0,
-    flush_runs: int = 500,
-    target_task_s: float = 1.0,
+    target_task_s: float = 2.0,
+    max_task_runs: int = 256,
     timeout_s: float | None = None,
 ) -> SweepReport:
     """Run (or resume) a sweep, streaming results to ``out_dir`` (default results/<name>/).
@@ -148,16 +148,16 @@ def run_sweep(
     ``retry_failed``.  ``timeout_s`` stops a run that takes longer and records it as failed
     (local pools and serial sweeps; not on Dask).  ``run_fn`` replaces
     `simulation.runner.run_one` (a picklable, module-level function; for tests and wrappers).
-    Ctrl-C saves what finished and re-raises.
+    Runs go to workers in tasks of about ``target_task_s`` seconds and at most
+    ``max_task_runs`` runs; each finished task is published at once as one Parquet part.
+    Ctrl-C saves every finished task and re-raises.
     """
     t0 = time.perf_counter()
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     resolved = spec.resolve()
     root = Path(out_dir) if out_dir is not None else Path("results") / spec.name
-    store = RunStore(
-        root, resolved.factor_types, flush_seconds=flush_seconds, flush_runs=flush_runs
-    )
+    store = RunStore(root)
     _check_folder(store, resolved, fresh)  # before anything is written or started
     pool = make_pool(executor, workers, scheduler)
 
@@ -214,17 +214,16 @@ def run_sweep(
             )
             bar.set_postfix(failed=failed_before)
 
-        def on_record(rec: dict[str, Any]) -> None:
+        def on_part(part: EncodedPart) -> None:
             nonlocal ok_now, failed_now, ran
-            store.add(rec)
-            ran += 1
-            if rec["status"] == "ok":
-                ok_now += 1
-            else:
-                failed_now += 1
+            store.write(part)
+            failed = sum(1 for _, status, _ in part.runs if status != "ok")
+            ran += len(part.runs)
+            ok_now += len(part.runs) - failed
+            failed_now += failed
             if bar is not None:
-                bar.update()
-                if rec["status"] != "ok":
+                bar.update(len(part.runs))
+                if failed:
                     bar.set_postfix(failed=failed_before + failed_now)
 
         ctx = RunContext(
@@ -236,20 +235,21 @@ def run_sweep(
             series=resolved.series,
             run_fn=run_fn,
             timeout_s=timeout_s,
+            root_seed=resolved.root_seed,
+            common_random_numbers=spec.design.common_random_numbers,
+            factor_types=resolved.factor_types,
         )
         pending = (t for t in iter_runs(resolved) if t.run_id not in done)
         Dispatcher(
-            ctx, pool, on_record, on_idle=store.maybe_flush, target_task_s=target_task_s
+            ctx, pool, on_part, target_task_s=target_task_s, max_chunk=max_task_runs
         ).run(pending, todo)
-        store.flush()
         interrupted = False
     finally:
         if bar is not None:
             bar.close()
         try:
-            store.flush()
-        finally:
             pool.close(cancel=interrupted)
+        finally:
             store.unlock()
             if session is not None:
                 session.update(

@@ -26,7 +26,7 @@ from simulation.sweep.design import build_design
 from simulation.sweep.errors import SweepError
 
 Scalar = bool | int | float | str
-SPEC_FORMAT = 1  # bump when the meaning of a sweep file changes; part of the spec hash
+SPEC_FORMAT = 2  # bump when a sweep file's meaning or its run ids change; part of the spec hash
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 # Outcomes `run_one` adds to the model's metrics (docs/CONTRACT.md, "One run").
 EXTRA_OUTCOMES = ("welfare_mean",)

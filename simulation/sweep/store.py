@@ -5,14 +5,18 @@ Layout of ``results/<name>/``::
     _manifest.json            provenance, spec hash (see manifest.py)
     _sweep.toml               copy of the sweep file
     runs/part-*.parquet       one row per run: ids, seed, factors, status, error, outcomes
+    runs/_index.jsonl         which runs each part holds, and their status
     series/part-*.parquet     long table (run_id, step, metrics...), when series are kept
     summary/                  tables and figures (summary.py)
 
-Each flush writes ``.part-X.parquet.tmp``, fsyncs it and renames it into place, so a reader
-(or a resume) only ever sees whole files.  A runs part and its series part share a name; the
-series part is published first, so a kill between the two renames leaves only an orphan
-series part, which the next start deletes.  Run ids are content addresses, so resume is
-"run every design id not yet in runs/", and reads keep the latest row per run id.
+Workers encode each task's runs as Parquet (`encode.py`); the coordinator only publishes the
+bytes, so it never loads pyarrow, numpy or pandas while a sweep runs.  Publishing a part is:
+append its line to the index (fsynced), then write the series part and the runs part, each
+under a hidden temporary name, fsynced and renamed into place.  The runs part is the commit
+point: an index line whose runs part is missing (a kill before the rename) is ignored, a
+series part without its runs part is deleted at the next start, and a reader or a resume
+only ever sees whole files.  Run ids are content addresses, so resume is "run every design
+id not yet committed", and reads keep the latest row per run id.
 """
 
 from __future__ import annotations
@@ -23,21 +27,19 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error", "traceback", "attempts")
 # Differ between two executions of the same run; everything else is bitwise reproducible.
 VOLATILE_COLUMNS = ("duration_s", "cpu_s", "finished_at", "worker")
 RESERVED = frozenset(ID_COLUMNS + STATUS_COLUMNS + VOLATILE_COLUMNS)
-_ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
 MANIFEST = "_manifest.json"
 SWEEP_COPY = "_sweep.toml"
+INDEX = "_index.jsonl"
+_MAGIC = b"PAR1"
 
 
 def outcome_column(name: str, factor_names: Iterable[str]) -> str:
@@ -45,32 +47,13 @@ def outcome_column(name: str, factor_names: Iterable[str]) -> str:
     return f"outcome_{name}" if name in RESERVED or name in set(factor_names) else name
 
 
-def arrow_column(values: Iterable[Any], kind: pa.DataType) -> pa.Array:
-    """An Arrow array of `kind` (string, bool, int64, float64, timestamp); None -> null.
+@dataclass(frozen=True)
+class EncodedPart:
+    """Finished runs encoded by a worker: Parquet bytes plus what the coordinator must know."""
 
-    Built from numpy buffers rather than with pa.array(), which imports pandas to inspect its
-    input: pandas would add ~45 MiB to the coordinating process, which otherwise needs only
-    pyarrow to write its parts.
-    """
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":  # no nulls: zero copy
-        data = np.ascontiguousarray(values, np.float64 if pa.types.is_floating(kind) else np.int64)
-        return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
-    items = list(values)
-    n = len(items)
-    valid = np.fromiter((v is not None for v in items), bool, n)
-    mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    if pa.types.is_string(kind):
-        encoded = [b"" if v is None else str(v).encode() for v in items]
-        offsets = np.zeros(n + 1, np.int32)
-        np.cumsum([len(b) for b in encoded], out=offsets[1:])
-        buffers = [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
-        return pa.Array.from_buffers(kind, n, buffers)
-    if pa.types.is_boolean(kind):
-        bits = np.packbits(np.fromiter((bool(v) for v in items), bool, n), bitorder="little")
-        return pa.Array.from_buffers(kind, n, [mask, pa.py_buffer(bits)])
-    dtype = np.float64 if pa.types.is_floating(kind) else np.int64
-    data = np.fromiter((0 if v is None else v for v in items), dtype, n)
-    return pa.Array.from_buffers(kind, n, [mask, pa.py_buffer(data)])
+    runs: tuple[tuple[str, str, float], ...]  # (run_id, status, duration_s) per run
+    table: bytes  # the runs part
+    series: bytes | None = None  # the series part, when series are kept
 
 
 def _fsync_dir(path: Path) -> None:
@@ -86,21 +69,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file under a hidden temporary name, fsync it, then rename it in place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 def write_bytes_atomic(data: bytes, path: Path) -> None:
-    """Same publish-by-rename for small files (manifest, sweep copy)."""
+    """Write a file under a hidden temporary name, fsync it, then rename it into place."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
@@ -114,27 +84,30 @@ def _parts(directory: Path) -> list[Path]:
     return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
 
 
-class RunStore:
-    """Buffers finished runs and publishes them as Parquet parts; knows what is already done."""
+def _whole(path: Path) -> bool:
+    """Does the file have a Parquet file's frame (magic at both ends, a footer that fits)?
 
-    def __init__(
-        self,
-        root: Path,
-        factor_types: dict[str, str],
-        *,
-        flush_seconds: float = 5.0,
-        flush_runs: int = 500,
-        flush_series_rows: int = 100_000,
-    ) -> None:
+    A cheap check that catches truncated or overwritten parts without loading pyarrow; the
+    publish protocol (fsync, then rename) means a part is whole unless the disk lied.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(max(size - 8, 0))
+            tail = fh.read(8)
+    except OSError:
+        return False
+    if size < 12 or head != _MAGIC or tail[4:] != _MAGIC:
+        return False
+    return int.from_bytes(tail[:4], "little") <= size - 12
+
+
+class RunStore:
+    """Publishes parts that workers encoded; knows which runs are already done."""
+
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.factor_types = dict(factor_types)
-        self.flush_seconds = flush_seconds
-        self.flush_runs = flush_runs
-        self.flush_series_rows = flush_series_rows
-        self._rows: list[dict[str, Any]] = []
-        self._series: list[tuple[str, dict[str, np.ndarray]]] = []
-        self._series_rows = 0
-        self._last_flush = time.monotonic()
         self.parts_written = 0
 
     # --- folder ---------------------------------------------------------------------------------
@@ -146,6 +119,10 @@ class RunStore:
     @property
     def series_dir(self) -> Path:
         return self.root / "series"
+
+    @property
+    def index_path(self) -> Path:
+        return self.runs_dir / INDEX
 
     @property
     def manifest_path(self) -> Path:
@@ -194,8 +171,9 @@ class RunStore:
     def prepare(self) -> list[str]:
         """Create the folders and clean up after a crash; return warnings for the user.
 
-        Deletes temporary files, series parts whose runs part never got published, and moves
-        unreadable parts aside (their runs are simply run again).
+        Deletes temporary files and series parts whose runs part never got published, cuts a
+        torn last line off the index, and moves aside parts that are not whole or that the
+        index does not list (their runs are simply run again).
         """
         warnings: list[str] = []
         self.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -203,124 +181,85 @@ class RunStore:
         for d in (self.runs_dir, self.series_dir, self.root):
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
+        self._mend_index()
         published = {p.name for p in _parts(self.runs_dir)}
         for part in _parts(self.series_dir):
             if part.name not in published:
                 part.unlink()
+        listed = {name for name, _ in self._index_lines()}
         for part in _parts(self.runs_dir):
-            try:
-                pq.read_metadata(part)
-            except (OSError, pa.ArrowException) as exc:
-                aside = part.with_name(f".corrupt-{part.name}")
-                os.replace(part, aside)
-                series = self.series_dir / part.name
-                if series.exists():
-                    os.replace(series, series.with_name(f".corrupt-{part.name}"))
-                warnings.append(f"{part}: unreadable ({exc}); moved aside, its runs will rerun")
+            if part.name not in listed:
+                why = f"not listed in {INDEX}"
+            elif not _whole(part) or not self._series_whole(part.name):
+                why = "unreadable (not a whole Parquet file)"
+            else:
+                continue
+            for d in (self.runs_dir, self.series_dir):
+                if (d / part.name).exists():
+                    os.replace(d / part.name, d / f".corrupt-{part.name}")
+            warnings.append(f"{part}: {why}; moved aside, its runs will rerun")
         return warnings
 
+    def _series_whole(self, name: str) -> bool:
+        series = self.series_dir / name
+        return not series.exists() or _whole(series)
+
+    def _mend_index(self) -> None:
+        """A kill during an append can leave a torn last line: cut it, so the next append
+        starts on a line of its own.  (Its part was never published: the line comes first.)"""
+        path = self.index_path
+        if not path.exists():
+            return
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with open(path, "r+b") as fh:
+                fh.truncate(data.rfind(b"\n") + 1)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def _index_lines(self) -> Iterable[tuple[str, list[list[str]]]]:
+        if not self.index_path.exists():
+            return
+        with open(self.index_path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    entry = json.loads(line)
+                    yield str(entry["part"]), list(entry["runs"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn line: its part was never published
+
     def scan(self) -> dict[str, str]:
-        """Run id -> status of every run on disk (latest row wins)."""
-        latest: dict[str, tuple[float, str]] = {}
-        for part in _parts(self.runs_dir):
-            t = pq.read_table(part, columns=["run_id", "status", "finished_at"])
-            ids = t.column("run_id").to_pylist()
-            status = t.column("status").to_pylist()
-            fin = t.column("finished_at").cast(pa.int64()).to_pylist()
-            for i, s, f in zip(ids, status, fin, strict=True):
-                if i not in latest or f >= latest[i][0]:
-                    latest[i] = (f, s)
-        return {i: s for i, (_, s) in latest.items()}
+        """Run id -> status of every committed run (the latest part wins)."""
+        published = {p.name for p in _parts(self.runs_dir)}
+        latest: dict[str, str] = {}
+        for name, runs in self._index_lines():
+            if name in published:
+                latest.update((rid, status) for rid, status in runs)
+        return latest
 
     # --- writing --------------------------------------------------------------------------------
 
-    def add(self, record: dict[str, Any]) -> None:
-        """Buffer one finished run (see execute.run_task for the record's keys)."""
-        series = record.pop("series", None)
-        self._rows.append(record)
-        if series is not None:
-            self._series.append((record["run_id"], series))
-            self._series_rows += len(series["step"])
-        self.maybe_flush()
-
-    def maybe_flush(self) -> None:
-        """Publish a part when enough runs, series rows or seconds have piled up."""
-        if not self._rows:
-            return
-        if (
-            len(self._rows) >= self.flush_runs
-            or self._series_rows >= self.flush_series_rows
-            or time.monotonic() - self._last_flush >= self.flush_seconds
-        ):
-            self.flush()
-
-    def flush(self) -> None:
-        """Publish everything buffered (series part first, then the runs part)."""
-        self._last_flush = time.monotonic()
-        if not self._rows:
-            return
+    def write(self, part: EncodedPart) -> None:
+        """Publish one encoded part: index line, then series part, then runs part."""
         name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        if self._series:
-            write_atomic(_series_table(self._series), self.series_dir / name)
-        write_atomic(self._runs_table(self._rows), self.runs_dir / name)
-        self._rows, self._series, self._series_rows = [], [], 0
+        line = json.dumps({"part": name, "runs": [[rid, st] for rid, st, _ in part.runs]})
+        with open(self.index_path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        if part.series is not None:
+            write_bytes_atomic(part.series, self.series_dir / name)
+        write_bytes_atomic(part.table, self.runs_dir / name)
         self.parts_written += 1
-
-    def _runs_table(self, rows: list[dict[str, Any]]) -> pa.Table:
-        factors = list(self.factor_types)
-        cols: dict[str, pa.Array] = {
-            "run_id": arrow_column([r["run_id"] for r in rows], pa.string()),
-            "point_id": arrow_column([r["point_id"] for r in rows], pa.int64()),
-            "replicate": arrow_column([r["replicate"] for r in rows], pa.int64()),
-            "seed": arrow_column([r["seed"] for r in rows], pa.int64()),
-        }
-        for f in factors:
-            cols[f] = arrow_column(
-                [r["factors"][f] for r in rows], _ARROW_TYPES[self.factor_types[f]]
-            )
-        cols["status"] = arrow_column([r["status"] for r in rows], pa.string())
-        cols["error"] = arrow_column([r.get("error") for r in rows], pa.string())
-        cols["traceback"] = arrow_column([r.get("traceback") for r in rows], pa.string())
-        cols["attempts"] = arrow_column([r.get("attempts", 1) for r in rows], pa.int64())
-        names: dict[str, None] = {}
-        for r in rows:
-            names.update(dict.fromkeys(r.get("outcomes") or {}))
-        for n in names:
-            values = [(r.get("outcomes") or {}).get(n) for r in rows]
-            cols[outcome_column(n, factors)] = arrow_column(values, pa.float64())
-        cols["duration_s"] = arrow_column([r["duration_s"] for r in rows], pa.float64())
-        cols["cpu_s"] = arrow_column([r.get("cpu_s") for r in rows], pa.float64())
-        cols["finished_at"] = arrow_column(
-            [int(r["finished_at"] * 1e6) for r in rows], pa.timestamp("us", tz="UTC")
-        )
-        cols["worker"] = arrow_column([r["worker"] for r in rows], pa.string())
-        return pa.table(cols)
-
-
-def _series_table(series: list[tuple[str, dict[str, np.ndarray]]]) -> pa.Table:
-    names: dict[str, None] = {}
-    for _, s in series:
-        names.update(dict.fromkeys(k for k in s if k != "step"))
-    steps = [np.asarray(s["step"], np.int64) for _, s in series]
-    cols: dict[str, pa.Array] = {
-        "run_id": arrow_column(
-            (rid for rid, s in series for _ in range(len(s["step"]))), pa.string()
-        ),
-        "step": arrow_column(np.concatenate(steps), pa.int64()),
-    }
-    for n in names:
-        parts = [
-            np.asarray(s[n], np.float64) if n in s else np.full(len(s["step"]), np.nan)
-            for _, s in series
-        ]
-        cols[n] = arrow_column(np.concatenate(parts), pa.float64())
-    return pa.table(cols)
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _concat(parts: list[Path], columns: list[str] | None = None) -> pa.Table | None:
+def _concat(parts: list[Path], columns: list[str] | None = None) -> Any:
+    import pyarrow as pa  # readers only: the coordinator writes bytes the workers encoded
+    import pyarrow.parquet as pq
+
     tables = [pq.read_table(p, columns=columns) for p in parts]
     if not tables:
         return None
@@ -331,7 +270,7 @@ def read_runs(results_dir: str | Path, *, volatile: bool = True) -> Any:
     """All runs as a pandas DataFrame, one row per run id (the latest if a run was retried),
     sorted by (point_id, replicate).  ``volatile=False`` drops timing and worker columns, which
     leaves exactly the columns that are bitwise reproducible."""
-    import pandas as pd  # readers only: the coordinator writes with pyarrow alone
+    import pandas as pd  # readers only
 
     root = Path(results_dir)
     table = _concat(_parts(root / "runs"))
@@ -374,6 +313,8 @@ def read_series(
     """The kept time series as a long pandas DataFrame (run_id, step, metrics...), restricted
     to published runs, without duplicates, sorted by (run_id, step)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     root = Path(results_dir)
     published = {p.name for p in _parts(root / "runs")}
