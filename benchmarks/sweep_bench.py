@@ -10,8 +10,9 @@ seeds as our common-random-number replicates, so both compute the very same runs
 checks that their final welfare agrees exactly.
 
 Our side runs through `sweep_command`, the code behind `partnership sweep FILE`; batch_run
-wraps `simulation.PartnershipModel` directly.  Our coordinator imports neither Mesa, the model
-nor pandas (only the workers do); batch_run's must import the model class it is given.
+wraps `simulation.PartnershipModel` directly.  Our coordinator imports neither Mesa, the model,
+numpy, pyarrow nor pandas (workers run the model and encode their results as Parquet; the
+coordinator writes the bytes); batch_run's must import the model class it is given.
 `--scale` instead measures how coordinator
 memory grows with the number of runs (short runs, 200 vs 1000).
 Each configuration runs in a fresh interpreter.  Memory is the coordinating (parent) process's

@@ -10,6 +10,7 @@ import pytest
 
 from simulation.sweep import SweepError, iter_runs, load_sweep
 from simulation.sweep.cli import sweep_command
+from simulation.sweep.design import _sample_in_child, sample
 from simulation.sweep.execute import RunContext
 from simulation.sweep.seeds import run_seed
 
@@ -251,6 +252,18 @@ def test_lhs_is_stratified_reproducible_and_respects_bounds(tmp_path: Path) -> N
     assert all(members.count(v) == 10 for v in (2, 3, 4, 5))  # integers equally likely
     other = load_sweep(write(tmp_path, _sampled("lhs", 40).replace("= 11", "= 12"))).resolve()
     assert other.points != a.points  # the design follows the root seed
+
+
+@pytest.mark.parametrize("method", ["lhs", "sobol"])
+def test_a_design_drawn_in_a_child_process_equals_one_drawn_here(method: str) -> None:
+    """The coordinator draws sampled designs in a child (to keep SciPy/SALib out of its
+    memory); the points must be bitwise those the libraries give in this process."""
+    problem = {"num_vars": 2, "names": ["x", "y"], "bounds": [[0.1, 0.4], [2.0, 6.0]]}
+    args = {"method": method, "problem": problem, "n": 16, "root_seed": 7, "second_order": True}
+    here = sample(**args)
+    there = _sample_in_child(args)
+    assert len(here) == (16 if method == "lhs" else 16 * 6)
+    assert [[x.hex() for x in row] for row in there] == [[x.hex() for x in row] for row in here]
 
 
 def test_sobol_design_has_saltelli_layout(tmp_path: Path) -> None:

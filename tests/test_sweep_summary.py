@@ -15,8 +15,8 @@ import pytest
 from simulation.runner import RunResult
 from simulation.sweep import load_sweep, mean_ci, run_sweep, summarize
 from simulation.sweep.cli import summarize_command
-from simulation.sweep.manifest import write_manifest
 from simulation.sweep.encode import encode_records
+from simulation.sweep.manifest import write_manifest
 from simulation.sweep.store import RunStore
 
 # Student t quantiles t(0.975, dof) from a printed table

@@ -1,20 +1,33 @@
 """Design points: full-factorial grids, Latin hypercubes (scipy.stats.qmc) and Saltelli/Sobol'
 samples (SALib).  No hand-written samplers: the libraries' samplers are well tested and give
 SALib the sample layout its Sobol' analysis expects.
+
+A sampled design is drawn in a short-lived child process (``python -m
+simulation.sweep.design``) unless the sampler is already loaded here: SciPy, and SALib with
+the pandas it pulls in, would otherwise stay resident in the sweep's coordinating process
+(70-140 MiB) for the whole sweep, only to draw a few thousand numbers.  The child runs the
+same library code with the same seed and returns the floats as JSON, whose shortest
+round-trip repr is exact, so the points are bitwise the same either way.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulation.sweep.errors import SweepError
 from simulation.sweep.seeds import design_seed
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from simulation.sweep.spec import SweepSpec
+
+_SAMPLER_MODULE = {"lhs": "scipy", "sobol": "SALib"}
 
 
 def _problem(spec: SweepSpec, types: dict[str, str]) -> dict[str, Any]:
@@ -27,7 +40,9 @@ def _problem(spec: SweepSpec, types: dict[str, str]) -> dict[str, Any]:
     return {"num_vars": len(spec.factors), "names": list(spec.factors), "bounds": bounds}
 
 
-def _to_points(spec: SweepSpec, types: dict[str, str], matrix: np.ndarray) -> list[dict[str, Any]]:
+def _to_points(
+    spec: SweepSpec, types: dict[str, str], matrix: list[list[float]]
+) -> list[dict[str, Any]]:
     points = []
     names = list(spec.factors)
     for row in matrix:
@@ -36,11 +51,52 @@ def _to_points(spec: SweepSpec, types: dict[str, str], matrix: np.ndarray) -> li
             if types[name] == "int":
                 high = spec.factors[name].high
                 assert high is not None
-                point[name] = min(math.floor(float(x)), int(high))
+                point[name] = min(math.floor(x), int(high))
             else:
-                point[name] = float(x)
+                point[name] = x
         points.append(point)
     return points
+
+
+def sample(
+    method: str, problem: dict[str, Any], n: int, root_seed: int, second_order: bool = False
+) -> list[list[float]]:
+    """The sampler's rows, scaled to the factor bounds, as plain floats."""
+    seed = design_seed(root_seed)
+    if method == "lhs":
+        import numpy as np
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(seed))
+        lows = [b[0] for b in problem["bounds"]]
+        highs = [b[1] for b in problem["bounds"]]
+        return qmc.scale(unit.random(n), lows, highs).tolist()
+    from SALib.sample import sobol
+
+    matrix = sobol.sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
+    return matrix.tolist()
+
+
+def _sample_in_child(args: dict[str, Any]) -> list[list[float]]:
+    """`sample(**args)` in a fresh interpreter, so its libraries never load here."""
+    package_parent = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, path]))}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "simulation.sweep.design"],
+            input=json.dumps(args),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    except OSError:  # no usable interpreter (an embedded Python): draw it here
+        return sample(**args)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise SweepError(f"drawing the {args['method']} design failed: {last}")
+    return json.loads(proc.stdout)
 
 
 def build_design(
@@ -57,21 +113,18 @@ def build_design(
         combos = itertools.product(*(levels[n] for n in names))
         return [dict(zip(names, c, strict=True)) for c in combos], None
     problem = _problem(spec, types)
-    n = spec.design.samples
-    assert n is not None
-    seed = design_seed(root_seed)
-    if method == "lhs":
-        import numpy as np  # imported here: grid sweeps need neither numpy nor scipy
-        from scipy.stats import qmc
+    assert spec.design.samples is not None
+    args = {
+        "method": method,
+        "problem": problem,
+        "n": spec.design.samples,
+        "root_seed": root_seed,
+        "second_order": spec.design.second_order,
+    }
+    loaded = _SAMPLER_MODULE[method] in sys.modules
+    matrix = sample(**args) if loaded else _sample_in_child(args)
+    return _to_points(spec, types, matrix), problem if method == "sobol" else None
 
-        unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(seed))
-        lows = [b[0] for b in problem["bounds"]]
-        highs = [b[1] for b in problem["bounds"]]
-        matrix = qmc.scale(unit.random(n), lows, highs)
-        return _to_points(spec, types, matrix), None
-    from SALib.sample import sobol
 
-    matrix = sobol.sample(
-        problem, n, calc_second_order=spec.design.second_order, scramble=True, seed=seed
-    )
-    return _to_points(spec, types, matrix), problem
+if __name__ == "__main__":  # the child of _sample_in_child: JSON arguments in, rows out
+    json.dump(sample(**json.load(sys.stdin)), sys.stdout)

@@ -240,9 +240,9 @@ def run_sweep(
             factor_types=resolved.factor_types,
         )
         pending = (t for t in iter_runs(resolved) if t.run_id not in done)
-        Dispatcher(
-            ctx, pool, on_part, target_task_s=target_task_s, max_chunk=max_task_runs
-        ).run(pending, todo)
+        Dispatcher(ctx, pool, on_part, target_task_s=target_task_s, max_chunk=max_task_runs).run(
+            pending, todo
+        )
         interrupted = False
     finally:
         if bar is not None:
