@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -212,7 +213,7 @@ def main() -> None:
         "--repeat",
         type=int,
         default=1,
-        help="alternate the configurations N times and keep each one's fastest run",
+        help="run every configuration N times, in rotating order; report medians",
     )
     ap.add_argument(
         "--scale", action="store_true", help="memory growth at 200 and 1000 runs (24 months)"
@@ -243,12 +244,13 @@ def main() -> None:
             "batch-2": ("batch", 2, out),
             "ours-1": ("ours", 1, out / "o1"),
         }
-        res: dict[str, dict[str, Any]] = {}
-        for _ in range(args.repeat):  # alternate, so a busy spell of the machine hits all
-            for key, (kind, n, where) in plan.items():
-                r = run_child(kind, n, args.reps, args.steps, where)
-                if key not in res or r["seconds"] < res[key]["seconds"]:
-                    res[key] = r
+        res: dict[str, list[dict[str, Any]]] = {key: [] for key in plan}
+        keys = list(plan)
+        for i in range(args.repeat):
+            # rotate the order, so a busy spell of the machine or a warm cache favours no one
+            for key in keys[i % len(keys) :] + keys[: i % len(keys)]:
+                kind, n, where = plan[key]
+                res[key].append(run_child(kind, n, args.reps, args.steps, where))
         from simulation.sweep import read_runs
 
         ours = read_runs(out / "o2")
@@ -280,14 +282,26 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _report(res: dict[str, dict[str, Any]], same: bool, size: float) -> None:
+def _spread(values: list[float]) -> str:
+    """Median, and min-max when there are several repeats."""
+    mid = statistics.median(values)
+    if len(values) == 1:
+        return f"{mid:.2f}"
+    return f"{mid:.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+def _report(runs: dict[str, list[dict[str, Any]]], same: bool, size: float) -> None:
+    """Medians over the repeats; ratios are paired (taken within one repeat), then summarized."""
     labels = {
         "ours-1": "partnership sweep, 1 worker",
         "ours-2": "partnership sweep, 2 workers",
         "batch-2": "mesa.batch_run, 2 processes",
     }
+    n = len(runs["ours-2"])
+    res = {k: sorted(v, key=lambda r: r["seconds"])[(len(v) - 1) // 2] for k, v in runs.items()}
     print(
-        f"\n{'configuration':30} {'runs':>5} {'seconds':>8} {'runs/s':>7} {'peak MiB':>9} "
+        f"\n{n} repeat(s); the median run of each configuration:\n"
+        f"{'configuration':30} {'runs':>5} {'seconds':>8} {'runs/s':>7} {'peak MiB':>9} "
         f"{'RSS growth':>11} {'heap growth':>12}"
     )
     for key in ("ours-1", "ours-2", "batch-2"):
@@ -297,29 +311,29 @@ def _report(res: dict[str, dict[str, Any]], same: bool, size: float) -> None:
             f"{r['runs'] / r['seconds']:>7.2f} {r['peak_mib']:>9.0f} "
             f"{r['peak_mib'] - r['rss_before_mib']:>11.1f} {r['anon_growth_mib']:>12.1f}"
         )
-    o1, o2, b2 = res["ours-1"], res["ours-2"], res["batch-2"]
-    thr = (o2["runs"] / o2["seconds"]) / (b2["runs"] / b2["seconds"])
+    pairs = list(zip(runs["ours-1"], runs["ours-2"], runs["batch-2"], strict=True))
+    thr = [b["seconds"] / o["seconds"] for _, o, b in pairs]
+    heap = [o["anon_growth_mib"] / b["anon_growth_mib"] for _, o, b in pairs]
+    peak = [o["peak_mib"] / b["peak_mib"] for _, o, b in pairs]
+    speedup = [o1["seconds"] / o2["seconds"] for o1, o2, _ in pairs]
+    o2, b2 = res["ours-2"], res["batch-2"]
     g_o, g_b = o2["peak_mib"] - o2["rss_before_mib"], b2["peak_mib"] - b2["rss_before_mib"]
-    h_o, h_b = o2["anon_growth_mib"], b2["anon_growth_mib"]
-    speedup = o1["seconds"] / o2["seconds"]
-    print(f"\nthroughput vs batch_run, 2 processes each: {thr:.2f}x (target >= 1)")
+    print("\npaired ratios, median [min-max] over the repeats:")
+    print(f"throughput vs batch_run, 2 processes each: {_spread(thr)}x (target >= 1)")
     print(
-        f"coordinator heap growth vs batch_run:      {h_o / h_b:.2f} ({h_o:.1f} vs {h_b:.1f} MiB: "
-        "the data each holds; target <= 0.2)"
+        f"coordinator heap growth vs batch_run:      {_spread(heap)} ("
+        f"{o2['anon_growth_mib']:.1f} vs {b2['anon_growth_mib']:.1f} MiB: the data each holds)"
     )
     print(
         f"coordinator RSS growth vs batch_run:       {g_o / g_b:.2f} ({g_o:.1f} vs {g_b:.1f} MiB: "
         "heap plus library code paged in)"
     )
     print(
-        f"coordinator peak RSS vs batch_run:         {o2['peak_mib'] / b2['peak_mib']:.2f} "
+        f"coordinator peak RSS vs batch_run:         {_spread(peak)} "
         f"({o2['peak_mib']:.0f} vs {b2['peak_mib']:.0f} MiB, of which imports "
-        f"{o2['rss_before_mib']:.0f} / {b2['rss_before_mib']:.0f} MiB)"
+        f"{o2['rss_before_mib']:.0f} / {b2['rss_before_mib']:.0f} MiB; target <= 0.2)"
     )
-    print(
-        f"speed-up 1 -> 2 workers:                   {speedup:.2f}x (efficiency {speedup / 2:.0%};"
-        " target >= 1.8x)"
-    )
+    print(f"speed-up 1 -> 2 workers:                   {_spread(speedup)}x (target >= 1.8x)")
     for key in ("ours-1", "ours-2"):
         r = res[key]
         busy = r["busy_s"] / (r["workers"] * r["seconds"])
