@@ -418,11 +418,16 @@ HEAVY = (
 )
 
 
-def test_coordinator_runs_a_sweep_without_loading_the_model(tmp_path: Path) -> None:
+@pytest.mark.parametrize("design", ["grid", "lhs"])
+def test_coordinator_runs_a_sweep_without_loading_the_model(tmp_path: Path, design: str) -> None:
     """The coordinating process only schedules and writes bytes: the model, the seeds and the
-    Parquet encoding live in workers, so the coordinator's memory is its own small
-    footprint, not the model's nor pyarrow's."""
+    Parquet encoding live in workers, and a sampled design is drawn in a child process, so
+    the coordinator's memory is its own small footprint, not the model's nor pyarrow's."""
     path = make_sweep(tmp_path)
+    if design == "lhs":
+        text = path.read_text().replace('method = "grid"', 'method = "lhs"\nsamples = 6')
+        text = text.replace("values = [0.05, 0.2, 0.3]", "low = 0.05\nhigh = 0.3")
+        path.write_text(text.replace("values = [0.0, 0.5]", "low = 0.0\nhigh = 0.5"))
     code = f"""
 import contextlib, io, sys
 from pathlib import Path
