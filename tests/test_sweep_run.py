@@ -3,6 +3,7 @@ workers, refusal of a changed sweep, and resume after Ctrl-C and after a real ki
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -248,6 +249,20 @@ def test_changed_sweep_is_refused_unless_fresh(
     assert before != sorted(p.name for p in (out / "runs").iterdir())
     with pytest.raises(SweepError):  # the Python API refuses the same way
         run_sweep(load_sweep(make_sweep(tmp_path, reps=1)), out, workers=0, progress=False)
+
+
+def test_results_of_an_older_runner_version_are_refused_unless_fresh(tmp_path: Path) -> None:
+    """Run ids depend on the runner's format: an older folder is refused, not half-reused."""
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    manifest = json.loads((out / "_manifest.json").read_text())
+    manifest["spec"]["format"] -= 1
+    manifest["spec_hash"] = "older"
+    (out / "_manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SweepError, match=r"changed: format \(written by an older version\)"):
+        run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    assert run_sweep(spec, out, workers=0, fresh=True, progress=False, summarize=False).ran == 6
 
 
 def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path: Path) -> None:

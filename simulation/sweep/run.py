@@ -83,6 +83,8 @@ def _check_folder(store: RunStore, resolved: ResolvedSweep, fresh: bool) -> None
         )
     if old.get("spec_hash") != resolved.spec_hash:
         changed = diff_keys(old.get("spec", {}), resolved.normalized())
+        if "format" in changed:  # SPEC_FORMAT: how a sweep maps to runs, not the user's file
+            changed[changed.index("format")] = "format (written by an older version)"
         what = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "") or "the spec"
         raise SweepError(
             f"{store.root}: holds results of a different sweep (changed: {what}); refusing to "
