@@ -133,6 +133,26 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class _Stop:
+    """A pool worker's stop state (see `_worker_init`): asked to stop, and inside a run."""
+
+    requested = False
+    in_run = False
+
+
+def _on_stop(signum: int, frame: Any) -> None:
+    """SIGINT in a pool worker: abandon the run in progress, take no new one.
+
+    Never raised outside a run, so a worker that is sending a finished part completes the
+    message: a worker killed mid-message would leave the executor's result reader waiting
+    for the rest for ever (it holds the pipe's write end too), and the coordinator could
+    then not exit.
+    """
+    _Stop.requested = True
+    if _Stop.in_run:
+        raise KeyboardInterrupt
+
+
 def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     """Run one simulation and return its record; never raises except on Ctrl-C."""
     start = time.perf_counter()
@@ -150,14 +170,18 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         fn = ctx.run_fn
         if fn is None:
             from simulation.runner import run_one as fn
-        with time_limit(ctx.timeout_s):
-            result = fn(
-                {**ctx.base_params, **task.factors},
-                seed=record["seed"],
-                steps=ctx.steps,
-                shocks=_shocks(ctx),
-                series_every=ctx.series_every or None,
-            )
+        try:
+            _Stop.in_run = True  # only now may a stop request interrupt this worker
+            with time_limit(ctx.timeout_s):
+                result = fn(
+                    {**ctx.base_params, **task.factors},
+                    seed=record["seed"],
+                    steps=ctx.steps,
+                    shocks=_shocks(ctx),
+                    series_every=ctx.series_every or None,
+                )
+        finally:
+            _Stop.in_run = False
         outcomes = dict(result.outcomes)
         if ctx.outcomes is not None:
             missing = [k for k in ctx.outcomes if k not in outcomes]
@@ -197,7 +221,12 @@ def run_chunk(ctx: RunContext, tasks: list[RunTask]) -> EncodedPart:
     one Parquet part."""
     from simulation.sweep.encode import encode_records
 
-    return encode_records([run_task(ctx, t) for t in tasks], ctx.factor_types)
+    records = []
+    for t in tasks:
+        if _Stop.requested:
+            raise KeyboardInterrupt
+        records.append(run_task(ctx, t))
+    return encode_records(records, ctx.factor_types)
 
 
 def died_part(ctx: RunContext, task: RunTask, attempts: int, cause: BaseException) -> EncodedPart:
@@ -270,8 +299,9 @@ def _worker_init(coordinator_pid: int, coordinator_start: str | None) -> None:
     """Runs in each pool worker: exit when the coordinator is gone (e.g. kill -9), rather than
     lingering as an orphan blocked on its task queue.  (With forkserver the parent is the
     server, which itself waits for its workers, so the coordinator is watched directly.)"""
-    # Ctrl-C is the coordinator's business: it saves what finished and stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C (to the terminal's process group, or forwarded by LocalPool.close) abandons the
+    # run in progress; the coordinator saves what finished.
+    signal.signal(signal.SIGINT, _on_stop)
     parent = os.getppid()
 
     def watch() -> None:
@@ -357,13 +387,20 @@ class LocalPool(Pool):
         if not cancel:
             ex.shutdown(wait=True)
             return
+        # Ask the workers to drop their runs rather than killing them: a worker killed while
+        # sending a result would leave the executor's reader thread blocked for ever.
         procs = list((getattr(ex, "_processes", None) or {}).values())
         ex.shutdown(wait=False, cancel_futures=True)
         for p in procs:
+            if p.is_alive() and p.pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(p.pid, signal.SIGINT)
+        for p in procs:
+            p.join(timeout=10)
+        for p in procs:  # stuck in compiled code that ignores signals: no choice left
             if p.is_alive():
                 p.terminate()
-        for p in procs:
-            p.join(timeout=5)
+                p.join(timeout=5)
 
 
 class ExternalPool(Pool):
