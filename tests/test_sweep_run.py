@@ -110,6 +110,12 @@ def hanging_run(params: dict[str, Any], **kw: Any) -> Any:
     return run_one(params, **kw)
 
 
+def marked_hang(params: dict[str, Any], **kw: Any) -> Any:
+    Path(params["marker"]).write_text("started")
+    while True:  # a long run, in Python code
+        time.sleep(0.05)
+
+
 _calls = {"n": 0}
 
 
@@ -504,3 +510,25 @@ def test_a_hanging_run_is_stopped_at_the_time_limit(tmp_path: Path, workers: int
     assert (bad["duration_s"] >= 1.5).all() and (bad["duration_s"] < 10).all()
     # the limit is lifted after each run: the same process goes on to finish normal runs
     assert (runs[runs["status"] == "ok"]["community_welfare"].notna()).all()
+
+
+def test_ctrl_c_stops_workers_without_killing_them(tmp_path: Path) -> None:
+    """On Ctrl-C the pool asks its workers to drop their runs (SIGINT) and they exit on
+    their own: killing a worker while it sends a result could leave the executor's reader
+    blocked for ever, and the coordinator unable to exit."""
+    from simulation.sweep.execute import LocalPool, RunContext, RunTask, run_chunk
+
+    marker = tmp_path / "started"
+    ctx = RunContext(base_params={"marker": str(marker)}, shocks=(), steps=1, run_fn=marked_hang)
+    pool = LocalPool(1)
+    fut = pool.executor.submit(run_chunk, ctx, [RunTask("x", 0, 0, {})])
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the run never started"
+    procs = list(pool.executor._processes.values())  # type: ignore[attr-defined]
+    start = time.monotonic()
+    pool.close(cancel=True)
+    assert time.monotonic() - start < 8
+    assert [p.exitcode for p in procs] == [0]  # exited by itself, not terminated (-15)
+    assert isinstance(fut.exception(timeout=5), KeyboardInterrupt)
