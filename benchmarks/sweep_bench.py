@@ -13,8 +13,8 @@ Our side runs through `sweep_command`, the code behind `partnership sweep FILE`;
 wraps `simulation.PartnershipModel` directly.  Our coordinator imports neither Mesa, the model,
 numpy, pyarrow nor pandas (workers run the model and encode their results as Parquet; the
 coordinator writes the bytes); batch_run's must import the model class it is given.
-`--scale` instead measures how coordinator
-memory grows with the number of runs (short runs, 200 vs 1000).
+`--scale` instead measures how coordinator memory grows with the number of runs (short runs,
+200 vs 1000).
 Each configuration runs in a fresh interpreter.  Memory is the coordinating (parent) process's
 peak resident set size, from the kernel's high-water mark (VmHWM, reset just before the
 sweep starts): "peak" is the absolute peak, "growth" is the peak minus the RSS just before

@@ -399,8 +399,9 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
             res_recs.append({"arm": arm.label, "outcome": o, **describe(df[o])})
     res = pd.DataFrame(res_recs)
     a.frames["resilience"] = res
-    outs = RESILIENCE_OUTCOMES
-    a.tables["Resilience per arm (mean and 95 % CI over replicates)"] = _wide(res, "arm", outs)
+    a.tables["Resilience per arm (mean and 95 % CI over replicates)"] = _wide(
+        res, "arm", RESILIENCE_OUTCOMES
+    )
     effs = []
     shocks = sorted({x.shock for x in exp.arms if x.shock and x.counterfactual})
     for shock in shocks:

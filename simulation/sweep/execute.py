@@ -153,19 +153,22 @@ def _on_stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
 
-def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
-    """Run one simulation and return its record; never raises except on Ctrl-C."""
-    start = time.perf_counter()
-    cpu = time.process_time()
-    record: dict[str, Any] = {
+def _identity(ctx: RunContext, task: RunTask) -> dict[str, Any]:
+    """The fields that say which run a record is about."""
+    return {
         "run_id": task.run_id,
         "point_id": task.point_id,
         "replicate": task.replicate,
         "seed": ctx.seed(task),
         "factors": task.factors,
-        "attempts": 1,
-        "series": None,
     }
+
+
+def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
+    """Run one simulation and return its record; never raises except on Ctrl-C."""
+    start = time.perf_counter()
+    cpu = time.process_time()
+    record: dict[str, Any] = {**_identity(ctx, task), "attempts": 1, "series": None}
     try:
         fn = ctx.run_fn
         if fn is None:
@@ -237,19 +240,8 @@ def died_part(ctx: RunContext, task: RunTask, attempts: int, cause: BaseExceptio
     """
     from simulation.sweep.encode import encode_records
 
-    return encode_records([died_record(ctx, task, attempts, cause)], ctx.factor_types)
-
-
-def died_record(
-    ctx: RunContext, task: RunTask, attempts: int, cause: BaseException
-) -> dict[str, Any]:
-    """Record for a run that kept killing its worker process."""
-    return {
-        "run_id": task.run_id,
-        "point_id": task.point_id,
-        "replicate": task.replicate,
-        "seed": ctx.seed(task),
-        "factors": task.factors,
+    record = {
+        **_identity(ctx, task),
         "status": "failed",
         "error": (
             f"WorkerDied: the worker process died (or the result was lost) while running this "
@@ -264,6 +256,7 @@ def died_record(
         "finished_at": time.time(),
         "worker": None,
     }
+    return encode_records([record], ctx.factor_types)
 
 
 # --- worker processes ---------------------------------------------------------------------------

@@ -108,7 +108,6 @@ class RunStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.parts_written = 0
 
     # --- folder ---------------------------------------------------------------------------------
 
@@ -250,7 +249,6 @@ class RunStore:
         if part.series is not None:
             write_bytes_atomic(part.series, self.series_dir / name)
         write_bytes_atomic(part.table, self.runs_dir / name)
-        self.parts_written += 1
 
 
 # --- reading ------------------------------------------------------------------------------------
