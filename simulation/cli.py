@@ -7,11 +7,20 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from .scenario import Scenario, ScenarioError, default_scenario, list_scenarios, load_scenario
+from .outdir import OutputRefusedError, check_folder, check_out_path, group_readable, mark
+from .scenario import (
+    MAX_SEED,
+    MAX_STEPS,
+    Scenario,
+    ScenarioError,
+    default_scenario,
+    list_scenarios,
+    load_scenario,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -52,8 +61,12 @@ def _load(scenario: str | None) -> Scenario:
 
 
 def publish(tmp: Path, out: Path) -> None:
-    """Move a finished output folder into place; the old one goes only once the new is there."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Move a finished output folder into place.
+
+    `out` is new, empty or an earlier run's output (`outdir.check_folder` said so just
+    before): the old folder is set aside and deleted only once the new one is in place.
+    """
+    check_folder(out, "run")  # again: the run took a while, the folder may have changed
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -63,52 +76,76 @@ def publish(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-@app.command()
-def run(
-    scenario: Annotated[
-        str | None, typer.Argument(help="Scenario file or name in scenarios/ (default: default)")
-    ] = None,
-    steps: Annotated[int | None, typer.Option(min=1, help="Months to simulate.")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Random seed.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-) -> None:
-    """Run one scenario: write a tidy time series (CSV, Parquet) and a figure; print a summary."""
-    from tqdm import tqdm
+def _out_folder(out: Path | None, sc: Scenario, seed: int) -> Path:
+    """The run's output folder, checked before the run: exit 2 for a path the tool must not
+    use (or replace), exit 1 for one it cannot write to."""
+    try:
+        out = RESULTS / "runs" / f"{sc.name}-seed{seed}" if out is None else check_out_path(out)
+        check_folder(out, "run")
+    except OutputRefusedError as exc:
+        raise fail(str(exc)) from None
+    except PermissionError as exc:
+        raise fail(str(exc), 1) from None
+    return out
 
-    from .model import PartnershipModel
+
+def _write_outputs(frame: Any, sc: Scenario, out: Path) -> None:
+    """Write every file into a hidden folder beside `out`, then publish it in one rename."""
     from .plots import save_run_figure
 
-    sc = _load(scenario)
-    steps = steps or sc.steps
-    seed = sc.seed if seed is None else seed
-    out = out or RESULTS / "runs" / f"{sc.name}-seed{seed}"
-    try:  # find out now, not after the run, whether the output folder can be written
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists() and not out.is_dir():
-            raise NotADirectoryError(f"{out} exists and is not a folder")
-        tempfile.TemporaryDirectory(dir=out.parent).cleanup()
-    except OSError as exc:
-        raise fail(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-    model = PartnershipModel(rng=seed, shocks=sc.shocks, params=sc.model)
-    for _ in tqdm(range(steps), desc=f"{sc.name}", unit="month", disable=None, file=sys.stderr):
-        model.step()
-    frame = model.metrics_frame()
-    frame.insert(0, "seed", seed)
-    frame.insert(0, "scenario", sc.name)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        group_readable(tmp)
+        mark(tmp, "run")
         frame.to_csv(tmp / "timeseries.csv", index=False)
         frame.to_parquet(tmp / "timeseries.parquet", index=False)
-        save_run_figure(frame, f"{sc.name} (seed {seed})", tmp / "figure.png")
+        save_run_figure(frame, f"{sc.name} (seed {sc.seed})", tmp / "figure.png")
         (tmp / "scenario.json").write_text(sc.model_dump_json(indent=2), encoding="utf-8")
         publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario file or name in scenarios/ (default: default)")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, max=MAX_STEPS, help="Months to simulate.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Random seed.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+) -> None:
+    """Run one scenario: write a tidy time series (CSV, Parquet) and a figure; print a summary."""
+    sc = _load(scenario)
+    used = {"steps": steps or sc.steps, "seed": sc.seed if seed is None else seed}
+    sc = sc.model_copy(update=used)  # scenario.json records what ran
+    out = _out_folder(out, sc, sc.seed)
+
+    from tqdm import tqdm
+
+    from .model import PartnershipModel  # only now: bad input never waits for the model
+
+    model = PartnershipModel(rng=sc.seed, shocks=sc.shocks, params=sc.model)
+    for _ in tqdm(range(sc.steps), desc=f"{sc.name}", unit="month", disable=None, file=sys.stderr):
+        model.step()
+    frame = model.metrics_frame()
+    frame.insert(0, "seed", sc.seed)
+    frame.insert(0, "scenario", sc.name)
+    try:
+        _write_outputs(frame, sc, out)
+    except OutputRefusedError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"--out {out}: cannot write the results ({exc.strerror or exc})", 1) from None
     last = frame.iloc[-1]
-    typer.echo(f"scenario {sc.name}, seed {seed}, {steps} months, {sc.model.n_citizens} citizens")
-    typer.echo(f"{'metric':<24}{'month 0':>10}{'month ' + str(steps):>12}")
+    typer.echo(
+        f"scenario {sc.name}, seed {sc.seed}, {sc.steps} months, {sc.model.n_citizens} citizens"
+    )
+    typer.echo(f"{'metric':<24}{'month 0':>10}{'month ' + str(sc.steps):>12}")
     for m in SUMMARY_METRICS:
         typer.echo(f"{m:<24}{frame[m].iloc[0]:>10.3f}{last[m]:>12.3f}")
     typer.echo(f"outputs: {out}/ (timeseries.csv, timeseries.parquet, figure.png, scenario.json)")

@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .params import ModelParams, Shock
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# Names become folder names (results/runs/NAME-seedS, results/NAME): one plain path component.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+NAME_RULE = "letters, digits, '_', '-', '.', starting with a letter or digit, at most 100"
+MAX_STEPS = 100_000
+MAX_SEED = 2**63 - 1
 DEFAULT_TOML = """\
 name = "default"
 description = "A classroom-scale town: 2,000 citizens, 50 organizations, formal and informal \
@@ -36,10 +41,10 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(pattern=NAME_PATTERN, description="Used in output folder names.")
     description: str = ""
-    steps: int = Field(120, ge=1, le=100_000)
-    seed: int = Field(42, ge=0, le=2**63 - 1)
+    steps: int = Field(120, ge=1, le=MAX_STEPS)
+    seed: int = Field(42, ge=0, le=MAX_SEED)
     model: ModelParams = Field(default_factory=ModelParams)
     shocks: tuple[Shock, ...] = ()
 
@@ -93,6 +98,9 @@ def format_validation_error(source: str, err: ValidationError) -> str:
             parent = Shock.model_fields
         allowed = ", ".join(sorted(parent))
         msg = f"{source}: unknown key '{key}'; allowed keys here: {allowed}"
+    elif loc == ("name",) and first["type"] == "string_pattern_mismatch":
+        msg = f"{source}: key 'name': not a usable folder name (got {first['input']!r})"
+        msg += f"; allowed: {NAME_RULE}"
     else:
         allowed = _allowed(loc)
         value = first.get("input")

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from simulation import METRICS
 from simulation.cli import app
+from simulation.outdir import MARKER, mark
 from simulation.scenario import SCENARIO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +121,7 @@ def earlier_output(tmp_path: Path) -> Path:
     earlier = tmp_path / "results" / "earlier"
     earlier.mkdir(parents=True)
     (earlier / "timeseries.csv").write_text("step\n0\n", encoding="utf-8")
+    mark(earlier, "run")
     return earlier
 
 
@@ -197,7 +199,7 @@ def test_run_writes_outputs_and_rerun_is_identical(tmp_path: Path, small: Path):
     assert str(first) in proc.stdout
     result = CliRunner().invoke(app, ["run", str(small), "--steps", "5", "--out", str(second)])
     assert result.exit_code == 0, result.output
-    names = {"timeseries.csv", "timeseries.parquet", "figure.png", "scenario.json"}
+    names = {"timeseries.csv", "timeseries.parquet", "figure.png", "scenario.json", MARKER}
     assert {p.name for p in first.iterdir()} == names
     csv = (first / "timeseries.csv").read_bytes()
     assert csv == (second / "timeseries.csv").read_bytes()

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from simulation.runner import run_one
 from simulation.sweep import SweepError, load_sweep, read_runs, read_series, run_sweep
-from simulation.sweep.cli import sweep_command
+from simulation.sweep.cli import summarize_command, sweep_command
 from simulation.sweep.encode import arrow_column
 from simulation.sweep.store import INDEX, RunStore
 
@@ -193,6 +193,73 @@ def test_failing_run_is_recorded_and_the_others_complete(tmp_path: Path) -> None
     reference = run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
     assert reference.failed == 0
     same(tmp_path / "out", tmp_path / "ref")
+    # what a DuckDB or pyarrow query of runs/*.parquet sees: one row per run, none failed
+    raw = pa.concat_tables(
+        [pq.read_table(p) for p in (tmp_path / "out" / "runs").glob("part-*.parquet")],
+        promote_options="default",
+    )
+    assert raw.num_rows == 12 and len(raw["run_id"].unique()) == 12
+    assert set(raw["status"].to_pylist()) == {"ok"}
+    assert len(list((tmp_path / "out" / "runs").glob("part-*.parquet"))) == 1
+
+
+def flip_bytes(part: Path) -> None:
+    """Damage a part inside its body, where the Parquet frame still looks whole."""
+    data = bytearray(part.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4] = bytes(b ^ 0xFF for b in data[middle : middle + 4])
+    part.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("which", ["runs", "series"])
+def test_a_part_whose_bytes_changed_is_set_aside_and_its_runs_rerun(
+    tmp_path: Path, which: str
+) -> None:
+    """Bytes flipped inside a part (a bad disk, a bad copy) fail the index's checksum: readers
+    leave the part out with a warning, `summarize` and a resume set it aside and say so, and
+    the resume reruns exactly its runs, ending bitwise equal to an untouched sweep."""
+    spec = load_sweep(make_sweep(tmp_path, reps=2))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False, summarize=False, max_task_runs=4, compact=False)
+    victim = sorted((out / which).glob("part-*.parquet"))[1]
+    lost = _rows(out / "runs" / victim.name)
+    flip_bytes(victim)
+    with pytest.warns(UserWarning, match="checksum mismatch"):
+        assert len(read_runs(out)) == 12 - lost
+    assert summarize_command(out) == 0
+    assert (out / "runs" / f".corrupt-{victim.name}").exists()
+    report = run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    assert report.skipped == 12 - lost and report.ran == lost
+    run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
+    same(out, tmp_path / "ref")
+
+
+def test_resume_warns_about_a_corrupt_part(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    (part,) = (out / "runs").glob("part-*.parquet")
+    flip_bytes(part)
+    report = run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    assert report.ran == 6
+    (warning,) = report.warnings
+    assert "checksum mismatch" in warning and "its 6 runs will run again" in warning
+
+
+def test_a_killed_session_is_marked_killed_not_running(tmp_path: Path) -> None:
+    """A session that ended by kill -9 never wrote its end: the next session, which holds the
+    folder lock, marks it killed."""
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    manifest = json.loads((out / "_manifest.json").read_text())
+    manifest["sessions"][0].update(status="running", ended=None)
+    manifest["latest"] = manifest["sessions"][0]
+    (out / "_manifest.json").write_text(json.dumps(manifest))
+    run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert [s["status"] for s in manifest["sessions"]] == ["killed", "complete"]
+    assert manifest["latest"]["status"] == "complete"
 
 
 def test_cli_exits_non_zero_with_the_failure_count(
@@ -381,7 +448,7 @@ def _rows(part: Path) -> int:
 def test_leftovers_of_a_crash_are_cleaned_and_never_read(tmp_path: Path) -> None:
     spec = load_sweep(make_sweep(tmp_path, reps=2))
     out = tmp_path / "out"
-    run_sweep(spec, out, workers=0, progress=False, summarize=False, max_task_runs=2)
+    run_sweep(spec, out, workers=0, progress=False, summarize=False, max_task_runs=2, compact=False)
     parts = sorted((out / "runs").glob("part-*.parquet"))
     assert len(parts) >= 4 and sum(_rows(p) for p in parts) == 12
     lost = _rows(parts[0]) + _rows(parts[1])
@@ -399,8 +466,9 @@ def test_leftovers_of_a_crash_are_cleaned_and_never_read(tmp_path: Path) -> None
     assert sum("unreadable" in w for w in report.warnings) == 1
     assert sum("not listed" in w for w in report.warnings) == 1 and not stray.exists()
     assert not list((out / "runs").glob(".part-*.tmp"))
-    lines = (out / "runs" / INDEX).read_text().splitlines()
-    assert all(line.startswith('{"part": "part-') and line.endswith("]]}") for line in lines)
+    lines = [json.loads(line) for line in (out / "runs" / INDEX).read_text().splitlines()]
+    assert [len(e["runs"]) for e in lines] == [12]  # compacted once complete
+    assert sorted((out / "runs").glob("part-*.parquet")) == [out / "runs" / lines[0]["part"]]
     run_sweep(spec, tmp_path / "ref", workers=0, progress=False, summarize=False)
     same(out, tmp_path / "ref")
     assert raw_rows(out) == 12
@@ -452,7 +520,7 @@ def test_coordinator_runs_a_sweep_without_loading_the_model(tmp_path: Path, desi
     code = f"""
 import contextlib, io, sys
 from pathlib import Path
-from simulation.sweep.cli import sweep_command
+from simulation.sweep.cli import summarize_command, sweep_command
 with contextlib.redirect_stdout(io.StringIO()):
     rc = sweep_command(Path({str(path)!r}), 1, None, True, Path({str(tmp_path / "out")!r}),
                        progress=False, summary=False)

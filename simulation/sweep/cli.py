@@ -14,13 +14,26 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from simulation.outdir import OutputRefusedError, check_out_path, owner
 from simulation.sweep.errors import SweepAbortedError, SweepError
 from simulation.sweep.run import run_sweep
 from simulation.sweep.spec import load_sweep
+from simulation.sweep.store import RunStore
 
 
 def _err(message: str) -> None:
     print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def _os_message(exc: OSError, folder: str | Path) -> str:
+    """One line for an operating-system error while writing results."""
+    if exc.strerror is None:  # raised with a message of our own
+        return str(exc)
+    where = exc.filename or folder
+    return (
+        f"{where}: {exc.strerror}; finished runs are saved in {folder}, run the same command "
+        "again to resume once this is mended"
+    )
 
 
 def _sigterm_as_interrupt() -> Any:
@@ -48,8 +61,10 @@ def sweep_command(
 ) -> int:
     """Run or resume the sweep in ``path``; print where results are and what failed."""
     try:
+        if out is not None:
+            out = check_out_path(out)
         spec = load_sweep(path)
-    except SweepError as exc:
+    except (SweepError, OutputRefusedError) as exc:
         _err(str(exc))
         return 2
     previous = _sigterm_as_interrupt()
@@ -70,6 +85,9 @@ def sweep_command(
         return 2
     except SweepAbortedError as exc:
         _err(str(exc))
+        return 1
+    except OSError as exc:  # the environment: a full disk, a folder made read-only meanwhile
+        _err(_os_message(exc, out or Path("results") / spec.name))
         return 1
     except KeyboardInterrupt:
         target = out or Path("results") / spec.name
@@ -101,16 +119,37 @@ def sweep_command(
     return report.exit_code
 
 
+def _set_aside_damaged(root: Path) -> list[str]:
+    """Check every part against its checksum and set damaged ones aside (when no sweep is
+    writing to the folder; otherwise the readers just leave them out)."""
+    if owner(root) != "sweep":
+        return []
+    store = RunStore(root)
+    try:
+        store.lock()
+    except SweepError:
+        return []
+    try:
+        return store.set_aside_damaged()
+    finally:
+        store.unlock()
+
+
 def summarize_command(results_dir: str | Path) -> int:
     """Write tables and figures for a results folder and print where they are."""
+    root = Path(results_dir)
     try:
         from simulation.sweep.summary import summarize
 
-        summary = summarize(results_dir)
+        for warning in _set_aside_damaged(root):
+            print(f"warning: {warning}", file=sys.stderr)
+        summary = summarize(root)
     except SweepError as exc:
         _err(str(exc))
         return 2
-    root = Path(results_dir)
+    except OSError as exc:
+        _err(_os_message(exc, root))
+        return 1
     print(f"summary: {root / 'summary' / 'summary.md'} ({len(summary.files)} files)")
     for note in summary.notes:
         print(f"note: {note}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from simulation.outdir import OutputRefusedError, check_folder, mark
 from simulation.sweep.errors import SweepError
 from simulation.sweep.execute import Dispatcher, RunContext, RunTask, make_pool
 from simulation.sweep.manifest import (
@@ -26,7 +28,13 @@ from simulation.sweep.manifest import (
 )
 from simulation.sweep.seeds import context_digest, run_id, spawn_key
 from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep
-from simulation.sweep.store import SWEEP_COPY, EncodedPart, RunStore, write_bytes_atomic
+from simulation.sweep.store import (
+    SWEEP_COPY,
+    EncodedPart,
+    RunStore,
+    compact_in_child,
+    write_bytes_atomic,
+)
 
 
 @dataclass
@@ -121,7 +129,17 @@ def _new_manifest(resolved: ResolvedSweep, old: dict[str, Any] | None) -> dict[s
     )
     manifest.setdefault("created", now_iso())
     manifest.setdefault("sessions", [])
+    _mark_stale(manifest)
     return manifest
+
+
+def _mark_stale(manifest: dict[str, Any]) -> None:
+    """Sessions still "running" on disk were killed (kill -9, power loss): the folder lock,
+    which the kernel drops when a process dies, is held by this session now."""
+    for session in [*manifest["sessions"], manifest.get("latest") or {}]:
+        if session.get("status") == "running":
+            session["status"] = "killed"
+            session["note"] = "the process stopped without recording its end (e.g. kill -9)"
 
 
 def run_sweep(
@@ -139,6 +157,7 @@ def run_sweep(
     target_task_s: float = 2.0,
     max_task_runs: int = 256,
     timeout_s: float | None = None,
+    compact: bool = True,
 ) -> SweepReport:
     """Run (or resume) a sweep, streaming results to ``out_dir`` (default results/<name>/).
 
@@ -152,7 +171,8 @@ def run_sweep(
     `simulation.runner.run_one` (a picklable, module-level function; for tests and wrappers).
     Runs go to workers in tasks of about ``target_task_s`` seconds and at most
     ``max_task_runs`` runs; each finished task is published at once as one Parquet part.
-    Ctrl-C saves every finished task and re-raises.
+    Ctrl-C saves every finished task and re-raises.  Once every run is on disk, the parts
+    are compacted into one row per run (``compact=False`` keeps them as written).
     """
     t0 = time.perf_counter()
     if not isinstance(spec, SweepSpec):
@@ -160,6 +180,10 @@ def run_sweep(
     resolved = spec.resolve()
     root = Path(out_dir) if out_dir is not None else Path("results") / spec.name
     store = RunStore(root)
+    try:  # a folder this tool did not write is never written to, even with --fresh
+        check_folder(root, "sweep", "--out" if out_dir is not None else "results folder")
+    except OutputRefusedError as exc:
+        raise SweepError(str(exc)) from None
     _check_folder(store, resolved, fresh)  # before anything is written or started
     pool = make_pool(executor, workers, scheduler)
 
@@ -172,9 +196,9 @@ def run_sweep(
     skipped = 0
     try:
         store.lock()
+        mark(root, "sweep")
         if fresh:
             store.wipe()
-        root.mkdir(parents=True, exist_ok=True)
         warnings = store.prepare()
         on_disk = store.scan()
         if resolved.spec.source_text is not None:
@@ -246,6 +270,10 @@ def run_sweep(
             pending, todo
         )
         interrupted = False
+        if compact and skipped + ran >= resolved.n_runs and store.needs_compaction():
+            # one row per run, in a few files, once nothing is missing
+            problem = compact_in_child(root)
+            warnings += [problem] if problem else []
     finally:
         if bar is not None:
             bar.close()
@@ -261,7 +289,9 @@ def run_sweep(
                     ok=ok_now,
                     failed=failed_now,
                 )
-                write_manifest(store.manifest_path, manifest)
+                # best effort: on a full disk the error that stopped the sweep is the news
+                with contextlib.suppress(OSError):
+                    write_manifest(store.manifest_path, manifest)
 
     report = SweepReport(
         name=spec.name,

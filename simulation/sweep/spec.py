@@ -21,13 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from simulation.metrics import METRICS
 from simulation.params import ModelParams
-from simulation.scenario import ScenarioError, load_scenario
+from simulation.scenario import NAME_PATTERN, NAME_RULE, ScenarioError, load_scenario
 from simulation.sweep.design import build_design
 from simulation.sweep.errors import SweepError
 
 Scalar = bool | int | float | str
 SPEC_FORMAT = 2  # bump when a sweep file's meaning or its run ids change; part of the spec hash
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 # Outcomes `run_one` adds to the model's metrics (docs/CONTRACT.md, "One run").
 EXTRA_OUTCOMES = ("welfare_mean",)
 SHOCK_OUTCOMES = ("welfare_drop", "recovery_time")
@@ -230,8 +229,7 @@ def _pydantic_message(label: str, exc: ValidationError) -> str:
         return f"{label}: {_key(loc)}: required key is missing"
     if loc == ("name",) and kind == "string_pattern_mismatch":
         return (
-            f"{label}: name = {err.get('input')!r}: not a usable folder name "
-            "(allowed: letters, digits, '_', '-', '.', starting with a letter or digit)"
+            f"{label}: name = {err.get('input')!r}: not a usable folder name (allowed: {NAME_RULE})"
         )
     shown = f" = {err['input']!r}" if "input" in err and not isinstance(err["input"], dict) else ""
     return f"{label}: {_key(loc)}{shown}: {err['msg']}"

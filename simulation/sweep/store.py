@@ -2,30 +2,44 @@
 
 Layout of ``results/<name>/``::
 
+    .partnership              marker: this folder was written by `partnership sweep`
     _manifest.json            provenance, spec hash (see manifest.py)
     _sweep.toml               copy of the sweep file
     runs/part-*.parquet       one row per run: ids, seed, factors, status, error, outcomes
-    runs/_index.jsonl         which runs each part holds, and their status
+    runs/_index.jsonl         which runs each part holds, their status, the parts' SHA-256
     series/part-*.parquet     long table (run_id, step, metrics...), when series are kept
     summary/                  tables and figures (summary.py)
 
 Workers encode each task's runs as Parquet (`encode.py`); the coordinator only publishes the
 bytes, so it never loads pyarrow, numpy or pandas while a sweep runs.  Publishing a part is:
-append its line to the index (fsynced), then write the series part and the runs part, each
-under a hidden temporary name, fsynced and renamed into place.  The runs part is the commit
-point: an index line whose runs part is missing (a kill before the rename) is ignored, a
-series part without its runs part is deleted at the next start, and a reader or a resume
-only ever sees whole files.  Run ids are content addresses, so resume is "run every design
-id not yet committed", and reads keep the latest row per run id.
+append its line (with the SHA-256 of its bytes) to the index (fsynced), then write the series
+part and the runs part, each under a hidden temporary name, fsynced and renamed into place.
+The runs part is the commit point: an index line whose runs part is missing (a kill before
+the rename) is ignored, a series part without its runs part is deleted at the next start, and
+a reader or a resume only ever sees whole files.  Run ids are content addresses, so resume is
+"run every design id not yet committed", and reads keep the latest row per run id.
+
+A resume and `summarize` check every part against the index: a part that is not listed, not
+a whole Parquet file or whose bytes no longer match their checksum (a flipped bit, a bad
+copy) is set aside as ``.corrupt-part-*.parquet``, said so, and its runs run again at the
+next resume; the readers leave such a part out with a warning.  When a sweep completes, its
+parts are compacted into one runs part (and one series part) with exactly one row per run, a
+retried run keeping its latest row: the new index, which names the parts it replaces, is the
+commit point, and the replaced parts are deleted after it (again at the next start if a kill
+came first).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +54,7 @@ MANIFEST = "_manifest.json"
 SWEEP_COPY = "_sweep.toml"
 INDEX = "_index.jsonl"
 _MAGIC = b"PAR1"
+PART_ROWS = 1_000_000  # rows per compacted part: bounds a reader's peak memory per file
 
 
 def outcome_column(name: str, factor_names: Iterable[str]) -> str:
@@ -101,6 +116,35 @@ def _whole(path: Path) -> bool:
     if size < 12 or head != _MAGIC or tail[4:] != _MAGIC:
         return False
     return int.from_bytes(tail[:4], "little") <= size - 12
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes, or None if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _damage(part: Path, series: Path, entry: dict[str, Any] | None) -> str | None:
+    """Why a published part must not be read, or None if it is sound."""
+    if entry is None:
+        return f"not listed in {INDEX}"
+    for path, key in ((part, "sha256"), (series, "series_sha256")):
+        if path is series and not series.exists():
+            if key in entry:
+                return "its series part is missing"
+            continue
+        if not _whole(path):
+            return "unreadable (not a whole Parquet file)"
+        expected = entry.get(key)
+        if expected is not None and file_sha256(path) != expected:
+            return "its bytes changed on disk (checksum mismatch)"
+    return None
 
 
 class RunStore:
@@ -170,38 +214,57 @@ class RunStore:
     def prepare(self) -> list[str]:
         """Create the folders and clean up after a crash; return warnings for the user.
 
-        Deletes temporary files and series parts whose runs part never got published, cuts a
-        torn last line off the index, and moves aside parts that are not whole or that the
-        index does not list (their runs are simply run again).
+        Deletes temporary files, parts a committed compaction replaced, and series parts whose
+        runs part never got published; cuts a torn last line off the index; and sets aside
+        parts that the index does not list, that are not whole or whose bytes do not match
+        the index's checksum (their runs are simply run again).
         """
-        warnings: list[str] = []
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.series_dir.mkdir(parents=True, exist_ok=True)
         for d in (self.runs_dir, self.series_dir, self.root):
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
         self._mend_index()
+        self._drop_superseded()
         published = {p.name for p in _parts(self.runs_dir)}
         for part in _parts(self.series_dir):
             if part.name not in published:
                 part.unlink()
-        listed = {name for name, _ in self._index_lines()}
-        for part in _parts(self.runs_dir):
-            if part.name not in listed:
-                why = f"not listed in {INDEX}"
-            elif not _whole(part) or not self._series_whole(part.name):
-                why = "unreadable (not a whole Parquet file)"
-            else:
-                continue
-            for d in (self.runs_dir, self.series_dir):
-                if (d / part.name).exists():
-                    os.replace(d / part.name, d / f".corrupt-{part.name}")
-            warnings.append(f"{part}: {why}; moved aside, its runs will rerun")
-        return warnings
+        return self.set_aside_damaged()
 
-    def _series_whole(self, name: str) -> bool:
-        series = self.series_dir / name
-        return not series.exists() or _whole(series)
+    def damaged(self) -> list[tuple[str, str]]:
+        """Published parts that must not be read, as (name, why), in publication order."""
+        entries = dict(self._index_entries())
+        bad = []
+        for part in _parts(self.runs_dir):
+            why = _damage(part, self.series_dir / part.name, entries.get(part.name))
+            if why:
+                bad.append((part.name, why))
+        return bad
+
+    def set_aside_damaged(self) -> list[str]:
+        """Rename each damaged part (and its series part) to ``.corrupt-NAME``, so that its
+        runs count as missing; return one warning per part."""
+        counts = {name: len(runs) for name, runs in self._index_lines()}
+        warnings_: list[str] = []
+        for name, why in self.damaged():
+            for d in (self.runs_dir, self.series_dir):
+                if (d / name).exists():
+                    os.replace(d / name, d / f".corrupt-{name}")
+            runs = f"its {counts[name]} runs" if name in counts else "its runs"
+            warnings_.append(
+                f"{self.runs_dir / name}: {why}; set aside as .corrupt-{name}, {runs} will "
+                "run again"
+            )
+        return warnings_
+
+    def _drop_superseded(self) -> None:
+        """Delete the parts a committed compaction replaced (a kill can leave some)."""
+        for entry in self._entries():
+            for name in entry.get("superseded") or ():
+                if isinstance(name, str) and name.startswith("part-") and "/" not in name:
+                    for d in (self.runs_dir, self.series_dir):
+                        (d / name).unlink(missing_ok=True)
 
     def _mend_index(self) -> None:
         """A kill during an append can leave a torn last line: cut it, so the next append
@@ -216,16 +279,26 @@ class RunStore:
                 fh.flush()
                 os.fsync(fh.fileno())
 
-    def _index_lines(self) -> Iterable[tuple[str, list[list[str]]]]:
+    def _entries(self) -> Iterable[dict[str, Any]]:
         if not self.index_path.exists():
             return
         with open(self.index_path, encoding="utf-8") as fh:
             for line in fh:
                 try:
                     entry = json.loads(line)
-                    yield str(entry["part"]), list(entry["runs"])
-                except (ValueError, KeyError, TypeError):
+                except ValueError:
                     continue  # a torn line: its part was never published
+                if isinstance(entry, dict):
+                    yield entry
+
+    def _index_entries(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        for entry in self._entries():
+            if isinstance(entry.get("part"), str) and isinstance(entry.get("runs"), list):
+                yield entry["part"], entry
+
+    def _index_lines(self) -> Iterable[tuple[str, list[list[str]]]]:
+        for name, entry in self._index_entries():
+            yield name, list(entry["runs"])
 
     def scan(self) -> dict[str, str]:
         """Run id -> status of every committed run (the latest part wins)."""
@@ -236,19 +309,107 @@ class RunStore:
                 latest.update((rid, status) for rid, status in runs)
         return latest
 
+    def readable_parts(self) -> list[Path]:
+        """Published runs parts that pass every check, in publication order."""
+        bad = {name for name, _ in self.damaged()}
+        return [p for p in _parts(self.runs_dir) if p.name not in bad]
+
+    def needs_compaction(self) -> bool:
+        """More than one part, or a run recorded twice (a retried run)."""
+        seen: set[str] = set()
+        for n_lines, (_, runs) in enumerate(self._index_lines(), start=1):
+            if n_lines > 1:
+                return True
+            for rid, _status in runs:
+                if rid in seen:
+                    return True
+                seen.add(rid)
+        return False
+
     # --- writing --------------------------------------------------------------------------------
 
     def write(self, part: EncodedPart) -> None:
         """Publish one encoded part: index line, then series part, then runs part."""
-        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        line = json.dumps({"part": name, "runs": [[rid, st] for rid, st, _ in part.runs]})
+        name = _part_name()
+        entry: dict[str, Any] = {
+            "part": name,
+            "runs": [[rid, st] for rid, st, _ in part.runs],
+            "sha256": hashlib.sha256(part.table).hexdigest(),
+        }
+        if part.series is not None:
+            entry["series_sha256"] = hashlib.sha256(part.series).hexdigest()
         with open(self.index_path, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+            fh.write(json.dumps(entry) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         if part.series is not None:
             write_bytes_atomic(part.series, self.series_dir / name)
         write_bytes_atomic(part.table, self.runs_dir / name)
+
+    def compact(self) -> None:
+        """Rewrite a complete sweep's parts as one row per run, in design order.
+
+        Crash-safe: the new parts are published first (not yet listed, so a kill here only
+        leaves them to be set aside), then the new index, which names the replaced parts,
+        replaces the old one in one rename (the commit point), then the replaced parts go.
+        """
+        if not self.needs_compaction():
+            return
+        good = self.readable_parts()
+        runs = _latest_rows(_concat(good))
+        if runs is None:
+            return
+        old = [p.name for p in _parts(self.runs_dir)]
+        series_parts = [self.series_dir / p.name for p in good]
+        series = _concat([p for p in series_parts if p.exists()])
+        entries = []
+        for start in range(0, runs.num_rows, PART_ROWS):
+            chunk = runs.slice(start, PART_ROWS)
+            ids = chunk["run_id"].to_pylist()
+            name = _part_name()
+            entry: dict[str, Any] = {
+                "part": name,
+                "runs": [list(x) for x in zip(ids, chunk["status"].to_pylist(), strict=True)],
+            }
+            if series is not None:
+                mine = _series_of(series, ids)
+                entry["series_sha256"] = _write_table(mine, self.series_dir / name)
+            entry["sha256"] = _write_table(chunk, self.runs_dir / name)
+            entries.append(entry)
+        entries[-1]["superseded"] = old
+        text = "".join(json.dumps(e) + "\n" for e in entries)
+        write_bytes_atomic(text.encode(), self.index_path)
+        self._drop_superseded()
+
+
+def compact_in_child(root: Path) -> str | None:
+    """`RunStore(root).compact()` in a fresh interpreter, so that pyarrow never loads in the
+    coordinator (nor stays there with the whole dataset); returns a warning if it failed (the
+    parts as written are still whole, and the next run of the sweep tries again)."""
+    if "pyarrow" in sys.modules:  # already here (a notebook, the experiments): no child needed
+        try:
+            RunStore(root).compact()
+        except (OSError, ValueError) as exc:
+            return f"{root}: the parts were not compacted ({exc}); the next run tries again"
+        return None
+    package_parent = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, path]))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.sweep.store", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode == 0:
+        return None
+    last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+    return f"{root}: the parts were not compacted ({last}); the next run tries again"
+
+
+def _part_name() -> str:
+    return f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -264,20 +425,75 @@ def _concat(parts: list[Path], columns: list[str] | None = None) -> Any:
     return pa.concat_tables(tables, promote_options="default")
 
 
+def _last_per_key(table: Any, keys: list[str]) -> Any:
+    """The rows of `table` last in file order for each value of `keys`."""
+    import numpy as np
+    import pyarrow as pa
+
+    rows = pa.Array.from_buffers(
+        pa.int64(), table.num_rows, [None, pa.py_buffer(np.arange(table.num_rows, dtype=np.int64))]
+    )
+    last = table.select(keys).append_column("_row", rows).group_by(keys, use_threads=False)
+    return table.take(last.aggregate([("_row", "max")]).column("_row_max"))
+
+
+def _latest_rows(table: Any) -> Any:
+    """One row per run id, the one published last, sorted by (point_id, replicate)."""
+    if table is None:
+        return None
+    latest = _last_per_key(table, ["run_id"])
+    return latest.sort_by([("point_id", "ascending"), ("replicate", "ascending")])
+
+
+def _series_of(table: Any, run_ids: list[str]) -> Any:
+    """The series rows of these runs, one per (run, step) (the latest), sorted."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mine = table.filter(pc.is_in(table["run_id"], value_set=pa.array(run_ids, pa.string())))
+    latest = _last_per_key(mine, ["run_id", "step"])
+    return latest.sort_by([("run_id", "ascending"), ("step", "ascending")])
+
+
+def _write_table(table: Any, path: Path) -> str:
+    """Publish a table as a Parquet part (atomically); return the SHA-256 of its bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    write_bytes_atomic(data, path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _readable(root: Path) -> list[Path]:
+    """Parts a reader may use; damaged ones are left out with a warning (the next resume or
+    `summarize` sets them aside and says so)."""
+    store = RunStore(root)
+    damaged = store.damaged()
+    for name, why in damaged:
+        warnings.warn(
+            f"{store.runs_dir / name}: {why}; its runs are left out (run the sweep again to "
+            "redo them)",
+            stacklevel=3,
+        )
+    bad = {name for name, _ in damaged}
+    return [p for p in _parts(store.runs_dir) if p.name not in bad]
+
+
 def read_runs(results_dir: str | Path, *, volatile: bool = True) -> Any:
     """All runs as a pandas DataFrame, one row per run id (the latest if a run was retried),
     sorted by (point_id, replicate).  ``volatile=False`` drops timing and worker columns, which
-    leaves exactly the columns that are bitwise reproducible."""
+    leaves exactly the columns that are bitwise reproducible.  Parts that fail their checksum
+    are left out with a warning."""
     import pandas as pd  # readers only
 
     root = Path(results_dir)
-    table = _concat(_parts(root / "runs"))
+    table = _latest_rows(_concat(_readable(root)))
     if table is None:
         return pd.DataFrame(columns=[*ID_COLUMNS, "status"])
     df = table.to_pandas()
-    df = df.sort_values(["run_id", "finished_at"], kind="stable")
-    df = df.drop_duplicates("run_id", keep="last")
-    df = df.sort_values(["point_id", "replicate"], kind="stable").reset_index(drop=True)
     factors, outcome_order = _layout(root)
     fixed = [c for c in ID_COLUMNS if c in df]
     factor_cols = [c for c in factors if c in df]
@@ -315,7 +531,7 @@ def read_series(
     import pyarrow.parquet as pq
 
     root = Path(results_dir)
-    published = {p.name for p in _parts(root / "runs")}
+    published = {p.name for p in _readable(root)}
     tables = []
     for part in _parts(root / "series"):
         if part.name not in published:
@@ -332,3 +548,7 @@ def read_series(
         df = df[df["run_id"].isin(set(run_ids))]
     df = df.drop_duplicates(["run_id", "step"], keep="last")
     return df.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+
+
+if __name__ == "__main__":  # the child of compact_in_child
+    RunStore(Path(sys.argv[1])).compact()
