@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from . import inputs
 from .outdir import OutputRefusedError, check_folder, check_out_path, group_readable, mark
 from .scenario import (
     MAX_SEED,
@@ -122,7 +123,10 @@ def run(
     """Run one scenario: write a tidy time series (CSV, Parquet) and a figure; print a summary."""
     sc = _load(scenario)
     used = {"steps": steps or sc.steps, "seed": sc.seed if seed is None else seed}
-    sc = sc.model_copy(update=used)  # scenario.json records what ran
+    try:  # scenario.json records what ran; shocks must still fall within the run
+        sc = inputs.validate(Scenario, {**sc.model_dump(mode="json"), **used}, sc.name)
+    except inputs.InputError as exc:
+        raise fail(str(exc)) from None
     out = _out_folder(out, sc, sc.seed)
 
     from tqdm import tqdm
@@ -155,13 +159,18 @@ def run(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files without running them."""
+    """Check scenario files without running them: one line per file; exit 2 if any is bad."""
+    bad = 0
     for f in files:
         try:
             sc = load_scenario(f)
         except ScenarioError as exc:
-            raise fail(str(exc)) from None
+            typer.echo(f"error: {exc}", err=True)
+            bad += 1
+            continue
         typer.echo(f"ok: {f} (scenario '{sc.name}', {len(sc.overrides())} overrides)")
+    if bad:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -217,7 +226,9 @@ def sweep(
     ] = False,
     timeout: Annotated[
         float | None,
-        typer.Option(min=0.001, help="Seconds a run may take; a longer run is stopped, failed."),
+        typer.Option(
+            min=0.001, max=1e6, help="Seconds a run may take; a longer run is stopped, failed."
+        ),
     ] = None,
 ) -> None:
     """Run (or resume) a parameter sweep; results stream to Parquet and are summarized."""
@@ -257,6 +268,54 @@ def experiment(
     raise typer.Exit(experiment_command(name, list_, quick, check, workers))
 
 
-def main() -> None:
-    """Entry point that keeps tracebacks away from people for expected errors."""
-    app()
+def version_callback(value: bool) -> None:
+    """--version: print the installed version and stop."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"partnership (kemitraan) {version('kemitraan')}")
+        except PackageNotFoundError:
+            typer.echo("partnership (kemitraan, not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Simulate partnerships (kemitraan) between organizations and their effect on welfare."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `partnership` command: a usage error is one line on stderr and exit 2, like every
+    other bad input (click would print a usage block)."""
+    try:  # typer vendors click since 0.2x; older ones use click itself
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:  # pragma: no cover
+        from click.exceptions import NoArgsIsHelpError, UsageError
+
+    try:
+        code = app(args=argv, prog_name="partnership", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        return 0
+    except UsageError as exc:
+        where = f"partnership {exc.ctx.info_name}: " if exc.ctx and exc.ctx.parent else ""
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"error: {where}{message}", err=True)
+        return 2
+    except typer.Abort:  # Ctrl-C outside a sweep (which handles it itself)
+        typer.echo("interrupted", err=True)
+        return 130
+    return code if isinstance(code, int) else 0
+
+
+def main_exit() -> None:
+    """Console-script entry point: exit with `main`'s code."""
+    raise SystemExit(main())

@@ -7,18 +7,20 @@ line naming the file, the key and what is allowed.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .inputs import InputError, parse_toml, read_text, validate
 from .params import ModelParams, Shock
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 # Names become folder names (results/runs/NAME-seedS, results/NAME): one plain path component.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
-NAME_RULE = "letters, digits, '_', '-', '.', starting with a letter or digit, at most 100"
+NAME_RULE = (
+    "a folder name: letters, digits, '_', '-', '.', starting with a letter or digit, at most 100"
+)
 MAX_STEPS = 100_000
 MAX_SEED = 2**63 - 1
 DEFAULT_TOML = """\
@@ -41,87 +43,34 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=NAME_PATTERN, description="Used in output folder names.")
+    name: str = Field(pattern=NAME_PATTERN, description=NAME_RULE)
     description: str = ""
     steps: int = Field(120, ge=1, le=MAX_STEPS)
     seed: int = Field(42, ge=0, le=MAX_SEED)
     model: ModelParams = Field(default_factory=ModelParams)
     shocks: tuple[Shock, ...] = ()
 
+    @model_validator(mode="after")
+    def _shocks_within_the_run(self) -> Scenario:
+        for i, shock in enumerate(self.shocks):
+            if shock.step > self.steps:
+                raise ValueError(
+                    f"shocks[{i}].step = {shock.step} is after the last month (steps = "
+                    f"{self.steps}), so it would never hit; allowed: 1..{self.steps}"
+                )
+        return self
+
     def overrides(self) -> dict[str, Any]:
         """Parameters that differ from the defaults (what the file set)."""
         return self.model.model_dump(exclude_defaults=True)
 
 
-def _allowed(loc: tuple[Any, ...]) -> str:
-    """What a key accepts, read from the schema."""
-    fields: dict[str, Any] = Scenario.model_fields
-    field = None
-    for part in loc:
-        if isinstance(part, int) or (field is not None and part not in fields):
-            continue
-        field = fields.get(part)
-        if field is None:
-            break
-        ann = field.annotation
-        sub = getattr(ann, "model_fields", None)
-        if sub is None:
-            args = getattr(ann, "__args__", ())
-            sub = next((a.model_fields for a in args if hasattr(a, "model_fields")), None)
-        fields = sub or {}
-    if field is None:
-        return ""
-    bounds = {
-        key: getattr(m, key) for m in field.metadata if hasattr(m, key := type(m).__name__.lower())
-    }
-    parts = []
-    if "ge" in bounds or "gt" in bounds:
-        parts.append(f"{'>=' if 'ge' in bounds else '>'} {bounds.get('ge', bounds.get('gt'))}")
-    if "le" in bounds or "lt" in bounds:
-        parts.append(f"{'<=' if 'le' in bounds else '<'} {bounds.get('le', bounds.get('lt'))}")
-    kind = getattr(field.annotation, "__name__", str(field.annotation))
-    return f"{kind} {' and '.join(parts)}".strip() + (
-        f" ({field.description})" if field.description else ""
-    )
-
-
-def format_validation_error(source: str, err: ValidationError) -> str:
-    """One line: file, key, problem and what is allowed."""
-    first = err.errors()[0]
-    loc = tuple(first["loc"])
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        parent: dict[str, Any] = Scenario.model_fields
-        if loc[:1] == ("model",):
-            parent = ModelParams.model_fields
-        elif loc[:1] == ("shocks",):
-            parent = Shock.model_fields
-        allowed = ", ".join(sorted(parent))
-        msg = f"{source}: unknown key '{key}'; allowed keys here: {allowed}"
-    elif loc == ("name",) and first["type"] == "string_pattern_mismatch":
-        msg = f"{source}: key 'name': not a usable folder name (got {first['input']!r})"
-        msg += f"; allowed: {NAME_RULE}"
-    else:
-        allowed = _allowed(loc)
-        value = first.get("input")
-        shown = f" (got {value!r})" if not isinstance(value, dict) else ""
-        msg = f"{source}: key '{key}': {first['msg']}{shown}"
-        if allowed:
-            msg += f"; allowed: {allowed}"
-    extra = len(err.errors()) - 1
-    return msg + (f" [+{extra} more problem{'s' * (extra > 1)}]" if extra else "")
-
-
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Parse and validate TOML text."""
+    """Parse and strictly validate TOML text (see `inputs`)."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(source, exc)) from None
+        return validate(Scenario, parse_toml(text, source), source)
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def resolve(path_or_name: str | Path) -> Path:
@@ -129,6 +78,8 @@ def resolve(path_or_name: str | Path) -> Path:
     path = Path(path_or_name)
     if path.suffix != ".toml" and not path.exists():
         path = SCENARIO_DIR / f"{path_or_name}.toml"
+    if path.exists() and not path.is_file():
+        raise ScenarioError(f"{path_or_name}: not a regular file (allowed: a TOML text file)")
     if not path.is_file():
         names = ", ".join(p.stem for p in list_scenarios())
         raise ScenarioError(f"{path_or_name}: no such scenario file; available: {names}")
@@ -139,9 +90,9 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     """Load and validate a scenario file or a name from scenarios/."""
     path = resolve(path_or_name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+        text = read_text(path)
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
     return parse_scenario(text, str(path))
 
 

@@ -41,7 +41,7 @@ def test_list_prints_every_question(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_unknown_experiment_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert experiment_command("no-such-experiment") == 2
-    assert "no such experiment" in capsys.readouterr().out
+    assert "no such experiment" in capsys.readouterr().err
 
 
 def test_paired_effect_on_known_differences() -> None:

@@ -84,7 +84,7 @@ BAD = {
     ),
     "grid level is a table": (
         GOOD.replace("[0.05, 0.2]", "[0.05, {a = 1}]"),
-        ["factors.trust_gain.values[1]", "a grid level must be a single value"],
+        ["factors.trust_gain.values[1]", "not a single value", "a number, true/false or a string"],
     ),
     "duplicate level": (
         GOOD.replace("[0.05, 0.2]", "[0.05, 0.05]"),
@@ -136,7 +136,7 @@ BAD = {
     ),
     "zero replications": (
         GOOD.replace("replications = 2", "replications = 0"),
-        ["replications = 0", "greater than or equal to 1"],
+        ["key 'replications'", "greater than or equal to 1", "(got 0)", "an integer >= 1"],
     ),
     "unknown outcome": (
         GOOD + '\n[outputs]\noutcomes = ["community_welfare", "welfare_meen"]\n',
@@ -156,11 +156,11 @@ BAD = {
     ),
     "name unusable as a folder": (
         GOOD.replace('name = "t"', 'name = "../evil"'),
-        ["name = '../evil'", "not a usable folder name"],
+        ["key 'name'", "'../evil'", "a folder name: letters, digits"],
     ),
     "missing name": (
         GOOD.replace('name = "t"\n', ""),
-        ["name: required key is missing"],
+        ["key 'name': required key is missing"],
     ),
     "not TOML": (GOOD.replace("replications = 2", "replications = = 2"), ["not valid TOML"]),
 }

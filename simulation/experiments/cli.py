@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 a check mismatch or failed runs; 2 bad input.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ def list_command() -> int:
     try:
         exps = list_experiments()
     except ExperimentError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     width = max(len(e.name) for e in exps)
     for e in exps:
@@ -47,7 +48,8 @@ def check_command(
     if not committed.is_file():
         print(
             f"error: {committed}: no committed summary to check against "
-            f"(run 'partnership experiment {name}{' --quick' if quick else ''}' first)"
+            f"(run 'partnership experiment {name}{' --quick' if quick else ''}' first)",
+            file=sys.stderr,
         )
         return 2
     scratch = Path(tempfile.mkdtemp(prefix=f"check-{name}-"))
@@ -87,7 +89,7 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
     """`partnership experiment NAME [--quick] [--check] [--workers N]` / `--list`."""
     if list_ or name is None:
         if name is None and not list_:
-            print("error: name an experiment or use --list")
+            print("error: name an experiment or use --list", file=sys.stderr)
             list_command()
             return 2
         return list_command()
@@ -100,10 +102,10 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
         t0 = time.perf_counter()
         res = run_and_report(exp, out, quick=quick, workers=workers, progress=progress)
     except ExperimentError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except SweepError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     print(
         f"{exp.name}{' (quick)' if quick else ''}: {res.data.runs_total} runs, "

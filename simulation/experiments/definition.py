@@ -8,11 +8,12 @@ arms can be compared pair by pair.  The `[quick]` table shrinks the same design 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simulation.inputs import InputError, read_toml, validate
 
 Scalar = bool | int | float | str
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
@@ -128,14 +129,9 @@ def load_experiment(name_or_path: str | Path, directory: Path = EXPERIMENTS_DIR)
         known = ", ".join(p.stem for p in sorted(directory.glob("*.toml")))
         raise ExperimentError(f"{name_or_path}: no such experiment (known: {known})")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        exp = ExperimentDef.model_validate(data)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise ExperimentError(f"{path}: {key}: {err['msg']}") from None
+        exp = validate(ExperimentDef, read_toml(path), str(path))
+    except InputError as exc:
+        raise ExperimentError(str(exc)) from None
     if exp.name != path.stem:
         raise ExperimentError(f"{path}: name = {exp.name!r} must equal the file name")
     return exp

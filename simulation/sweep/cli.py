@@ -8,6 +8,7 @@ written), 130 interrupted (finished runs are saved; the same command resumes).
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -23,6 +24,22 @@ from simulation.sweep.store import RunStore
 
 def _err(message: str) -> None:
     print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+MAX_TIMEOUT_S = 1e6  # about 11 days; inf and nan are refused too
+
+
+def usable_workers(workers: int | None, option: str = "--workers") -> int | None:
+    """More worker processes than cores only slow CPU-bound runs down and cost memory: warn,
+    and use one per core."""
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > cores:
+        print(
+            f"warning: {option} {workers} is more than the {cores} cores here; using {cores}",
+            file=sys.stderr,
+        )
+        return cores
+    return workers
 
 
 def _os_message(exc: OSError, folder: str | Path) -> str:
@@ -61,8 +78,14 @@ def sweep_command(
 ) -> int:
     """Run or resume the sweep in ``path``; print where results are and what failed."""
     try:
+        if timeout_s is not None and not 0 < timeout_s <= MAX_TIMEOUT_S:
+            raise SweepError(
+                f"--timeout {timeout_s}: allowed: seconds, more than 0 and at most "
+                f"{MAX_TIMEOUT_S:g} (leave it out for no limit)"
+            )
         if out is not None:
             out = check_out_path(out)
+        workers = usable_workers(workers)
         spec = load_sweep(path)
     except (SweepError, OutputRefusedError) as exc:
         _err(str(exc))

@@ -12,13 +12,14 @@ import difflib
 import enum
 import hashlib
 import json
-import tomllib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from simulation.inputs import InputError, parse_toml, read_text, validate
 from simulation.metrics import METRICS
 from simulation.params import ModelParams
 from simulation.scenario import NAME_PATTERN, NAME_RULE, ScenarioError, load_scenario
@@ -26,6 +27,8 @@ from simulation.sweep.design import build_design
 from simulation.sweep.errors import SweepError
 
 Scalar = bool | int | float | str
+MAX_POINTS = 100_000  # design points: the design is held in memory and hashed at each start
+MAX_RUNS = 2_000_000  # points x replications: the resume scan holds every finished run id
 SPEC_FORMAT = 2  # bump when a sweep file's meaning or its run ids change; part of the spec hash
 # Outcomes `run_one` adds to the model's metrics (docs/CONTRACT.md, "One run").
 EXTRA_OUTCOMES = ("welfare_mean",)
@@ -86,7 +89,9 @@ class SweepSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=NAME_PATTERN, description="Results go to results/<name>/.")
+    name: str = Field(
+        pattern=NAME_PATTERN, description=f"results go to results/<name>/; {NAME_RULE}"
+    )
     description: str = ""
     base: str = Field("default", description="Scenario name (scenarios/NAME.toml) or path.")
     steps: int | None = Field(None, ge=1, le=100_000, description="Months (default: the base's).")
@@ -165,15 +170,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
     path = Path(path)
     label = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepError(f"{label}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{label}: cannot read the sweep file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(f"{label}: not valid TOML: {exc}") from None
+        text = read_text(path, label)
+        data = parse_toml(text, label)
+    except InputError as exc:
+        raise SweepError(str(exc)) from None
     spec = parse_sweep(data, label=label)
     spec._source = path.resolve()
     spec._text = text
@@ -182,57 +182,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
 
 
 def parse_sweep(data: dict[str, Any], *, label: str = "<sweep>") -> SweepSpec:
-    """Validate a sweep given as a dict (a parsed TOML file, or built in a notebook)."""
+    """Strictly validate a sweep given as a dict (a parsed TOML file, or built in a notebook)."""
     try:
-        return SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SweepError(_pydantic_message(label, exc)) from None
-
-
-_MODELS: dict[str, type[BaseModel]] = {
-    "": SweepSpec,
-    "design": DesignSpec,
-    "outputs": OutputsSpec,
-    "factors.*": FactorSpec,
-}
-
-
-def _key(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def _pydantic_message(label: str, exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    # Union members tag the location with the member type ("bool", "int", ...): drop them.
-    if len(loc) >= 4 and loc[0] == "factors" and loc[2] == "values":
-        loc = loc[:4]
-        return (
-            f"{label}: {_key(loc)} = {err.get('input')!r}: a grid level must be a single value "
-            "(allowed: a number, true/false or a string)"
-        )
-    if kind == "extra_forbidden":
-        parent = loc[:-1]
-        model = _MODELS.get(".".join(map(str, parent)))
-        if model is None and len(parent) == 2 and parent[0] == "factors":
-            model = FactorSpec
-        allowed = ", ".join(model.model_fields) if model else "none"
-        return f"{label}: {_key(loc)}: unknown key (allowed: {allowed})"
-    if kind == "missing":
-        return f"{label}: {_key(loc)}: required key is missing"
-    if loc == ("name",) and kind == "string_pattern_mismatch":
-        return (
-            f"{label}: name = {err.get('input')!r}: not a usable folder name (allowed: {NAME_RULE})"
-        )
-    shown = f" = {err['input']!r}" if "input" in err and not isinstance(err["input"], dict) else ""
-    return f"{label}: {_key(loc)}{shown}: {err['msg']}"
+        return validate(SweepSpec, data, label)
+    except InputError as exc:
+        raise SweepError(str(exc)) from None
 
 
 # --- what a parameter allows --------------------------------------------------------------------
@@ -292,8 +246,11 @@ def _check_factor_name(label: str, name: str) -> None:
 def _validate_value(label: str, key: str, name: str, value: Any, base: dict[str, Any]) -> Any:
     """Check one factor value against the field and the base; return its normalized form."""
     try:
-        params = ModelParams.model_validate({**base, name: value})
-    except ValidationError as exc:
+        blob = json.dumps({**base, name: value}, allow_nan=False)
+        params = ModelParams.model_validate_json(blob, strict=True)  # no true -> 1.0
+    except ValueError as exc:
+        if not isinstance(exc, ValidationError):
+            raise SweepError(f"{label}: {key} = {value!r}: not a finite number") from None
         err = exc.errors()[0]
         if tuple(err["loc"]) == (name,):
             raise SweepError(
@@ -451,6 +408,31 @@ def _check_design(spec: SweepSpec, label: str) -> None:
         )
 
 
+def _check_size(spec: SweepSpec, label: str) -> None:
+    """Refuse a design too large to hold or to finish, before it is built."""
+    d = spec.design
+    k = len(spec.factors)
+    if d.method == "grid":
+        points = math.prod(len(f.values or ()) for f in spec.factors.values())
+        what = "grid levels multiply to"
+    elif d.method == "lhs":
+        points, what = d.samples or 0, "design.samples ="
+    else:
+        points = (d.samples or 0) * ((2 * k + 2) if d.second_order else (k + 2))
+        what = "design.samples x (factors + 2) ="
+    if points > MAX_POINTS:
+        raise SweepError(
+            f"{label}: {what} {points} design points, too many (allowed: at most "
+            f"{MAX_POINTS}; split the sweep or draw fewer points)"
+        )
+    runs = points * spec.replications
+    if runs > MAX_RUNS:
+        raise SweepError(
+            f"{label}: {points} points x {spec.replications} replications = {runs} runs, too "
+            f"many (allowed: at most {MAX_RUNS}; split the sweep)"
+        )
+
+
 def _normalized(
     spec: SweepSpec,
     base_params: dict[str, Any],
@@ -484,6 +466,7 @@ def _resolve(spec: SweepSpec) -> ResolvedSweep:
     steps = spec.steps if spec.steps is not None else int(scenario.steps)
     root_seed = spec.root_seed if spec.root_seed is not None else int(scenario.seed)
     _check_design(spec, label)
+    _check_size(spec, label)
     types, levels = _check_factors(spec, label, base_params)
 
     outs = spec.outputs
