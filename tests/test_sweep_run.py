@@ -600,3 +600,38 @@ def test_ctrl_c_stops_workers_without_killing_them(tmp_path: Path) -> None:
     assert time.monotonic() - start < 8
     assert [p.exitcode for p in procs] == [0]  # exited by itself, not terminated (-15)
     assert isinstance(fut.exception(timeout=5), KeyboardInterrupt)
+
+
+def test_a_pool_that_breaks_between_waits_is_renewed_not_fatal(tmp_path: Path) -> None:
+    """The race that once failed `make test`: a worker dies after the dispatcher's last wait,
+    so the next `executor.submit` raises BrokenProcessPool itself.  The pool is renewed and
+    every run is recorded, none counted as failed (they never started)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from simulation.sweep.execute import Dispatcher, LocalPool, RunContext
+    from simulation.sweep.run import iter_runs
+
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    resolved = spec.resolve()
+    pool = LocalPool(1)
+    first = pool.executor
+    calls = 0
+
+    def submit(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return ProcessPoolExecutor.submit(first, *args, **kwargs)  # type: ignore[arg-type]
+
+    first.submit = submit  # type: ignore[method-assign]
+    parts: list[Any] = []
+    ctx = RunContext(base_params=resolved.base_params, shocks=(), steps=resolved.steps)
+    try:
+        Dispatcher(ctx, pool, parts.append).run(iter_runs(resolved), resolved.n_runs)
+    finally:
+        pool.close()
+    statuses = [status for part in parts for _, status, _ in part.runs]
+    assert len(statuses) == 6 and set(statuses) == {"ok"}
+    assert pool.renewals == 1 and pool.executor is not first

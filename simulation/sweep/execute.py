@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import multiprocessing
 import os
@@ -50,6 +51,8 @@ from simulation.sweep.seeds import run_seed
 from simulation.sweep.store import EncodedPart
 
 _HOST = socket.gethostname()
+DASK_PATIENCE_S = 60.0  # seconds without a scheduler or without workers before giving up
+PATIENCE_ENV = "PARTNERSHIP_DASK_PATIENCE"
 
 
 @dataclass(frozen=True)
@@ -339,6 +342,9 @@ class Pool:
     def close(self, *, cancel: bool = False) -> None:
         """Release the executor; ``cancel`` stops queued work (Ctrl-C, errors)."""
 
+    def check(self) -> None:
+        """Raise SweepAbortedError if the executor can no longer finish work."""
+
 
 class LocalPool(Pool):
     """A process pool we own and may rebuild when a worker dies."""
@@ -415,6 +421,10 @@ class DaskPool(Pool):
             raise SweepError(
                 "--scheduler needs the 'distributed' package (pip install 'dask[distributed]')"
             ) from None
+        # The client's background loop logs every lost connection with a traceback; the
+        # sweep reports a lost cluster itself, in one line (see `check`).
+        for name in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client = Client(address, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
@@ -427,21 +437,50 @@ class DaskPool(Pool):
         self._capacity = max(1, sum(self.client.nthreads().values()))
         self._checked = time.monotonic()
         self.description = f"dask {address} ({self._capacity} threads)"
+        self.address = address
+        self.patience_s = float(os.environ.get(PATIENCE_ENV, DASK_PATIENCE_S))
+        self._last_good = time.monotonic()
+
+    def check(self) -> None:
+        """A lost scheduler, or a cluster without workers, for `patience_s` seconds ends the
+        sweep (exit 1; the same command resumes) instead of waiting for ever."""
+        status = str(getattr(self.client, "status", "running"))
+        try:
+            workers = len(self.client.scheduler_info().get("workers", {}))  # cached, no call
+        except Exception:  # the client may be closing: count it as no workers
+            workers = 0
+        now = time.monotonic()
+        if status == "running" and workers > 0:
+            self._last_good = now
+            return
+        if now - self._last_good < self.patience_s:
+            return
+        why = (
+            f"lost the Dask scheduler at {self.address} (client {status})"
+            if status != "running"
+            else f"the Dask cluster at {self.address} has had no workers"
+        )
+        raise SweepAbortedError(
+            f"{why} for {self.patience_s:g} s; finished runs are saved, run the same command "
+            "again to resume once the cluster is back"
+        )
 
     @property
     def capacity(self) -> int:  # type: ignore[override]
         """Worker threads in the cluster, rechecked every 10 s (clusters scale)."""
         if time.monotonic() - self._checked > 10:
             self._checked = time.monotonic()
-            with contextlib.suppress(OSError, TimeoutError):
-                self._capacity = max(1, sum(self.client.nthreads().values()))
+            with contextlib.suppress(Exception):  # the client's cached view: never blocks
+                workers = self.client.scheduler_info().get("workers", {}).values()
+                self._capacity = max(1, sum(int(w.get("nthreads", 1)) for w in workers))
         return self._capacity
 
     def close(self, *, cancel: bool = False) -> None:
         try:
             self.executor.shutdown(wait=not cancel)
         finally:
-            self.client.close()
+            with contextlib.suppress(Exception):  # a dead scheduler must not block the exit
+                self.client.close(timeout=5)
 
 
 class InlineExecutor(Executor):
@@ -531,7 +570,15 @@ class Dispatcher:
         exhausted = False
 
         def submit(chunk: list[RunTask], *, alone: bool = False) -> None:
-            fut = self.pool.executor.submit(run_chunk, self.ctx, chunk)
+            try:
+                fut = self.pool.executor.submit(run_chunk, self.ctx, chunk)
+            except BrokenExecutor as exc:
+                # A worker died since the last wait: the pool refuses new work.  Handled like
+                # a lost task below (pool renewed, runs retried), but not counted against
+                # these runs, which never started.
+                fut = Future()
+                fut.set_exception(exc)
+                alone = False
             inflight[fut] = _Chunk(chunk, alone)
 
         while True:
@@ -551,6 +598,8 @@ class Dispatcher:
                     continue
                 break
             done, _ = wait(list(inflight), timeout=1.0, return_when=FIRST_COMPLETED)
+            if not done:
+                self.pool.check()  # e.g. a Dask scheduler that went away: stop, do not hang
             for fut in done:
                 if fut not in inflight:
                     continue  # already handled with a broken pool

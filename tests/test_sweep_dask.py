@@ -1,0 +1,171 @@
+"""A real Dask cluster: `dask scheduler` and `dask worker` as separate processes on
+127.0.0.1, as sweeps/README.md shows.  A sweep on it equals a serial sweep bitwise; a lost
+scheduler or losing every worker ends the sweep with one line and exit 1 within the set
+patience, and the same command resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulation.sweep import load_sweep, read_runs, run_sweep
+
+pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parents[1]
+DASK = Path(sys.executable).with_name("dask")
+BASE = 'name = "small"\nsteps = 12\nseed = 3\n\n[model]\nn_citizens = 60\n'
+SWEEP = """\
+name = "on-dask"
+base = "small.toml"
+replications = {reps}
+
+[factors.trust_gain]
+values = [0.05, 0.2, 0.3]
+
+[factors.funding_volatility]
+values = [0.0, 0.5]
+"""
+
+
+def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the package importable on the workers
+    with open(log, "wb") as fh:
+        return subprocess.Popen(
+            args, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[dict[str, object]]:
+    """One scheduler and two single-threaded workers, loopback only; torn down always."""
+    info = tmp_path / "scheduler.json"
+    procs: dict[str, object] = {}
+    scheduler = start(
+        [
+            str(DASK),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(info),
+        ],
+        tmp_path / "scheduler.log",
+    )
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() or not info.read_text().strip():
+            assert time.monotonic() < deadline, (tmp_path / "scheduler.log").read_text()
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        for i in range(2):
+            workers.append(
+                start(
+                    [
+                        str(DASK),
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                        "--name",
+                        f"w{i}",
+                    ],
+                    tmp_path / f"worker{i}.log",
+                )
+            )
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        procs.update(address=address, scheduler=scheduler, workers=workers)
+        yield procs
+    finally:
+        for p in [scheduler, *workers]:
+            stop(p)
+
+
+def sweep_cli(path: Path, out: Path, address: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PARTNERSHIP_DASK_PATIENCE": "5"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulation",
+            "sweep",
+            str(path),
+            "--scheduler",
+            address,
+            "--out",
+            str(out),
+        ],
+        cwd=path.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def make(tmp_path: Path, reps: int) -> Path:
+    (tmp_path / "small.toml").write_text(BASE)
+    path = tmp_path / "sweep.toml"
+    path.write_text(SWEEP.format(reps=reps))
+    return path
+
+
+def test_a_sweep_on_separate_scheduler_and_worker_processes(tmp_path: Path, cluster) -> None:
+    path = make(tmp_path, reps=2)
+    proc = sweep_cli(path, tmp_path / "dask", str(cluster["address"]))
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-2000:]
+    run_sweep(load_sweep(path), tmp_path / "serial", workers=0, progress=False, summarize=False)
+    a = read_runs(tmp_path / "dask", volatile=False)
+    b = read_runs(tmp_path / "serial", volatile=False)
+    assert len(a) == 12 and a.equals(b)
+
+
+@pytest.mark.parametrize("lost", ["scheduler", "workers"])
+def test_a_lost_cluster_ends_the_sweep_with_exit_1_and_it_resumes(
+    tmp_path: Path, cluster, lost: str
+) -> None:
+    path = make(tmp_path, reps=20)
+    out = tmp_path / "dask"
+    proc = sweep_cli(path, out, str(cluster["address"]))
+    index = out / "runs" / "_index.jsonl"
+    deadline = time.monotonic() + 120
+    while not (index.exists() and index.read_text().count("\n") >= 1):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    victims = [cluster["scheduler"]] if lost == "scheduler" else cluster["workers"]
+    for victim in victims:  # type: ignore[union-attr]
+        stop(victim)
+    t0 = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err[-2000:]
+    assert time.monotonic() - t0 < 60
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and "resume" in lines[0] and "Traceback" not in err
+    # the same folder resumes (here on a local pool) and completes
+    report = run_sweep(load_sweep(path), out, workers=0, progress=False, summarize=False)
+    assert report.skipped >= 1 and report.skipped + report.ran == 120 and report.failed == 0
