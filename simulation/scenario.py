@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import shipped
 from .inputs import InputError, parse_toml, read_text, validate
 from .params import ModelParams, Shock
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = shipped.folder("scenarios")  # scenarios/ in a checkout, package data when installed
 # Names become folder names (results/runs/NAME-seedS, results/NAME): one plain path component.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 NAME_RULE = (

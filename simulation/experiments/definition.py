@@ -13,11 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulation import shipped
 from simulation.inputs import InputError, read_toml, validate
 
 Scalar = bool | int | float | str
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "results"
+EXPERIMENTS_DIR = shipped.folder("experiments")  # experiments/, or package data when installed
+RESULTS_DIR = Path("results")  # under the working folder, like `run` and `sweep`
 Analysis = Literal["compare", "grid", "shocks", "sobol"]
 
 

@@ -69,7 +69,7 @@ def write_manifest(data: ExperimentData, out: Path, files: list[Path]) -> Path:
         "experiment": exp.name,
         "variant": "quick" if data.quick else "full",
         "written": now_iso(),
-        "definition": str(definition_path(exp.name).relative_to(ROOT)),
+        "definition": f"experiments/{exp.name}.toml",
         "definition_sha256": _sha(definition_path(exp.name)),
         "requirements_lock_sha256": _sha(LOCK),
         "pinned_packages": pinned_versions(),

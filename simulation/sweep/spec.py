@@ -19,6 +19,7 @@ from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from simulation import shipped
 from simulation.inputs import InputError, parse_toml, read_text, validate
 from simulation.metrics import METRICS
 from simulation.params import ModelParams
@@ -168,6 +169,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
     Raises `SweepError` with one line naming the file, the key and what is allowed.
     """
     path = Path(path)
+    if path.suffix != ".toml" and not path.exists():  # a bare name: a sweep shipped with us
+        shipped_path = shipped.folder("sweeps") / f"{path}.toml"
+        if shipped_path.is_file():
+            path = shipped_path
     label = str(path)
     try:
         text = read_text(path, label)

@@ -1,0 +1,34 @@
+"""The scenario, sweep and experiment files that ship with the package.
+
+In the repository they live in the top-level folders `scenarios/`, `sweeps/` and
+`experiments/`; a wheel carries the same files as the package data `simulation.data.<folder>`
+(pyproject.toml maps the folders at build time, so there is one copy of each file).  They are
+found with `importlib.resources`, so they work wherever the package is installed; a plain
+checkout on `PYTHONPATH` without an installation falls back to the folders themselves.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+from typing import Literal
+
+Folder = Literal["scenarios", "sweeps", "experiments"]
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def folder(kind: Folder) -> Path:
+    """The directory holding the shipped `kind` files."""
+    try:
+        root = importlib.resources.files(f"simulation.data.{kind}")
+    except ModuleNotFoundError:  # a checkout that is not installed
+        return _CHECKOUT / kind
+    for entry in root.iterdir():  # concrete paths, also for the mapped (namespace) package
+        if entry.name.endswith(".toml"):
+            return Path(str(entry)).parent
+    return _CHECKOUT / kind
+
+
+def files(kind: Folder) -> list[Path]:
+    """The shipped `kind` files (TOML), sorted by name."""
+    return sorted(folder(kind).glob("*.toml"))
