@@ -23,7 +23,7 @@ endif
 .PHONY: help venv assets run test check-experiments lint bench viz lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
 $(PY):
 	$(Q)python=$$(scripts/find-python) || exit 1; \

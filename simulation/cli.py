@@ -230,12 +230,26 @@ def sweep(
             min=0.001, max=1e6, help="Seconds a run may take; a longer run is stopped, failed."
         ),
     ] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No progress bar (logs, batch jobs).")
+    ] = False,
+    no_summary: Annotated[
+        bool, typer.Option("--no-summary", help="Skip the tables and figures at the end.")
+    ] = False,
 ) -> None:
     """Run (or resume) a parameter sweep; results stream to Parquet and are summarized."""
     from .sweep.cli import sweep_command
 
     code = sweep_command(
-        path, workers, scheduler, fresh, out, retry_failed=retry_failed, timeout_s=timeout
+        path,
+        workers,
+        scheduler,
+        fresh,
+        out,
+        retry_failed=retry_failed,
+        progress=not no_progress,
+        summary=not no_summary,
+        timeout_s=timeout,
     )
     raise typer.Exit(code)
 
@@ -261,11 +275,18 @@ def experiment(
         bool, typer.Option("--check", help="Re-run and compare with the committed summary.")
     ] = False,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No progress bar (logs, batch jobs).")
+    ] = False,
 ) -> None:
     """Run a reproducible experiment on the seed articles' claims, or check a committed one."""
     from .experiments.cli import experiment_command
+    from .sweep.cli import usable_workers
 
-    raise typer.Exit(experiment_command(name, list_, quick, check, workers))
+    code = experiment_command(
+        name, list_, quick, check, usable_workers(workers), progress=not no_progress
+    )
+    raise typer.Exit(code)
 
 
 def version_callback(value: bool) -> None:

@@ -218,3 +218,39 @@ def test_run_writes_outputs_and_rerun_is_identical(tmp_path: Path, small: Path):
     assert {p.name for p in first.iterdir()} == names
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "small.toml"]
     assert (first / "timeseries.csv").read_bytes() != csv
+
+
+def test_make_help_lists_every_target():
+    """Every target the Makefile declares phony has a `## ` description that `make help` shows."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = next(line for line in makefile.splitlines() if line.startswith(".PHONY:"))
+    targets = set(phony.split(":", 1)[1].split())
+    proc = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    listed = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
+    assert targets == listed
+
+
+def test_version_and_module_entry_points_agree(tmp_path: Path):
+    """`partnership --version`, `python -m simulation` and the sweep/experiment modules are
+    one command line: the same options, one-line usage errors, exit 2."""
+    from importlib.metadata import version
+
+    assert partnership("--version", cwd=tmp_path).stdout.strip().endswith(version("kemitraan"))
+    for module, args in (
+        ("simulation", ["run", "--steps", "0"]),
+        ("simulation.sweep", ["sweep", "missing.toml", "--no-progress", "--timeout", "0"]),
+        ("simulation.experiments", ["no-such-experiment", "--no-progress"]),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 2, (module, proc.stderr)
+        assert_one_line_error(proc.stderr)
+    assert list(tmp_path.iterdir()) == []

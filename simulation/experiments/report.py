@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from simulation.experiments.analysis import Analysis
 from simulation.experiments.definition import definition_path
 from simulation.experiments.execute import ExperimentData, model_fingerprint
@@ -200,8 +198,3 @@ def write_report(data: ExperimentData, a: Analysis, out: Path, figures: list[Pat
     summary_md = [f"# {exp.title}: summary", "", *[f"- {s}" for s in a.answers], "", *results]
     (out / "summary.md").write_text("\n".join(summary_md), encoding="utf-8")
     return path
-
-
-def tables_frame(a: Analysis) -> pd.DataFrame:
-    """The summary rows as a DataFrame (for tests and notebooks)."""
-    return a.summary
