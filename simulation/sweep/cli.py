@@ -83,6 +83,11 @@ def sweep_command(
                 f"--timeout {timeout_s}: allowed: seconds, more than 0 and at most "
                 f"{MAX_TIMEOUT_S:g} (leave it out for no limit)"
             )
+        if scheduler is not None and not scheduler.strip():
+            raise SweepError(
+                "--scheduler '': empty (allowed: the address of a running Dask scheduler, "
+                "e.g. tcp://10.0.0.5:8786)"
+            )
         if out is not None:
             out = check_out_path(out)
         workers = usable_workers(workers)
