@@ -635,3 +635,36 @@ def test_a_pool_that_breaks_between_waits_is_renewed_not_fatal(tmp_path: Path) -
     statuses = [status for part in parts for _, status, _ in part.runs]
     assert len(statuses) == 6 and set(statuses) == {"ok"}
     assert pool.renewals == 1 and pool.executor is not first
+
+
+def test_a_full_disk_ends_the_sweep_with_one_line_exit_1_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ENOSPC while publishing a part: one line naming the folder, exit 1, the parts already
+    published intact and no half-written file left; the same command then completes."""
+    import errno
+
+    from simulation.sweep import store
+
+    path = make_sweep(tmp_path, reps=2, series_every=0)
+    out = tmp_path / "out"
+    real = os.replace
+    calls = {"n": 0}
+
+    def filling(src: Any, dst: Any) -> None:
+        if Path(dst).name.startswith("part-"):
+            calls["n"] += 1
+            if calls["n"] == 3:  # the third part's bytes are written, then the disk is full
+                raise OSError(errno.ENOSPC, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", filling)
+    code = sweep_command(path, 0, None, False, out, progress=False, summary=False)
+    err = capsys.readouterr().err
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: ") and "No space left on device" in line and str(out) in line
+    assert raw_rows(out) == 2 and not list((out / "runs").glob(".*.tmp"))
+    monkeypatch.setattr(store.os, "replace", real)
+    report = run_sweep(load_sweep(path), out, workers=0, progress=False, summarize=False)
+    assert report.skipped == 2 and report.ran == 10 and report.failed == 0

@@ -87,11 +87,15 @@ def _fsync_dir(path: Path) -> None:
 def write_bytes_atomic(data: bytes, path: Path) -> None:
     """Write a file under a hidden temporary name, fsync it, then rename it into place."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, Ctrl-C: leave no half-written file behind
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
 
 
