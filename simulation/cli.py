@@ -29,6 +29,7 @@ app = typer.Typer(
     help="Simulate partnerships (kemitraan) between organizations and their effect on welfare.",
 )
 RESULTS = Path("results")
+RUN_FILES = frozenset({"timeseries.csv", "timeseries.parquet", "figure.png", "scenario.json"})
 SUMMARY_METRICS = (
     "community_welfare",
     "welfare_health",
@@ -67,7 +68,7 @@ def publish(tmp: Path, out: Path) -> None:
     `out` is new, empty or an earlier run's output (`outdir.check_folder` said so just
     before): the old folder is set aside and deleted only once the new one is in place.
     """
-    check_folder(out, "run")  # again: the run took a while, the folder may have changed
+    check_folder(out, "run", replaces=RUN_FILES)  # again: the folder may have changed meanwhile
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -82,7 +83,7 @@ def _out_folder(out: Path | None, sc: Scenario, seed: int) -> Path:
     use (or replace), exit 1 for one it cannot write to."""
     try:
         out = RESULTS / "runs" / f"{sc.name}-seed{seed}" if out is None else check_out_path(out)
-        check_folder(out, "run")
+        check_folder(out, "run", replaces=RUN_FILES)
     except OutputRefusedError as exc:
         raise fail(str(exc)) from None
     except PermissionError as exc:

@@ -68,13 +68,17 @@ def _nearest_existing(path: Path) -> Path:
     return Path.cwd()
 
 
-def check_folder(path: Path, kind: Kind, option: str = "--out") -> None:
-    """May `kind` write into (or, for runs, replace) the folder `path`?
+def check_folder(
+    path: Path, kind: Kind, option: str = "--out", replaces: frozenset[str] | None = None
+) -> None:
+    """May `kind` write into (or, with `replaces`, replace) the folder `path`?
 
     Allowed: a path that does not exist yet (below a writable folder), an empty folder, or a
-    folder that this command wrote before.  Refused (OutputRefusedError): a file, a path
-    inside a file, a symbolic link in the last place, a non-empty folder without the marker
-    or with another command's.  PermissionError when the place cannot be written.
+    folder that this command wrote before and, when it is to be replaced, that holds only
+    the files named in `replaces` (so a file the user added is never deleted).  Refused
+    (OutputRefusedError): a file, a path inside a file, a symbolic link in the last place, a
+    non-empty folder without the marker or with another command's.  PermissionError when
+    the place cannot be written.
     """
     if path.is_symlink() and kind == "run":
         raise OutputRefusedError(
@@ -97,6 +101,14 @@ def check_folder(path: Path, kind: Kind, option: str = "--out") -> None:
                 f"{option} {path}: {whose}; refusing to write there (allowed: a new or empty "
                 f"folder, or one an earlier 'partnership {kind}' wrote)"
             )
+        if replaces is not None and written_by == kind:
+            added = sorted(p.name for p in path.iterdir() if p.name not in replaces | {MARKER})
+            if added:
+                raise OutputRefusedError(
+                    f"{option} {path}: holds files 'partnership {kind}' did not write "
+                    f"({', '.join(added[:3])}{' ...' if len(added) > 3 else ''}); refusing to "
+                    "replace it (allowed: move them away, or a new folder)"
+                )
         writable = path if kind == "sweep" else path.parent
         _check_writable(writable, path, option)
         if kind == "run" and read_only(path):

@@ -125,6 +125,15 @@ def test_a_read_only_folder_is_left_as_it_is(place: Path, command: str):
         locked.chmod(0o755)
 
 
+def test_a_file_added_to_an_earlier_run_output_is_never_deleted(place: Path):
+    out = place / "mine"
+    assert CliRunner().invoke(app, ["run", "tiny.toml", "--out", str(out)]).exit_code == 0
+    (out / "notes.txt").write_text("my notes", encoding="utf-8")
+    before = tree(place)
+    assert "notes.txt" in refused(["run", "tiny.toml", "--out", str(out)])
+    assert tree(place) == before
+
+
 def test_a_symbolic_link_is_not_replaced(place: Path):
     (place / "link").symlink_to(place / "docs")
     before = tree(place / "docs")
