@@ -107,6 +107,14 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine: a full disk, a folder that cannot be written
+        where = exc.filename or "results"
+        print(
+            f"error: {where}: {exc.strerror or exc}; finished runs are saved, run the same "
+            "command again to resume",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"{exp.name}{' (quick)' if quick else ''}: {res.data.runs_total} runs, "
         f"{res.data.failed} failed, {time.perf_counter() - t0:.0f} s -> {out}/"
