@@ -20,6 +20,7 @@ from typing import Literal
 MARKER = ".partnership"
 Kind = Literal["run", "sweep"]
 _LEGACY_SWEEP = "_manifest.json"  # results folders written before the marker existed
+_LEGACY_RUN = frozenset({"timeseries.csv", "timeseries.parquet", "figure.png", "scenario.json"})
 
 
 class OutputRefusedError(ValueError):
@@ -54,11 +55,24 @@ def owner(folder: Path) -> str | None:
         return kind if isinstance(kind, str) else None
     except (OSError, ValueError):
         pass
+    if _legacy_run(folder):
+        return "run"
     try:  # a sweep folder from before the marker: its manifest says so
         manifest = json.loads((folder / _LEGACY_SWEEP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return "sweep" if isinstance(manifest, dict) and "spec_hash" in manifest else None
+
+
+def _legacy_run(folder: Path) -> bool:
+    """A run's output from before the marker: exactly the four files `run` writes, with its
+    scenario.json (so `make run` keeps working in a clone that ran it before)."""
+    try:
+        names = {p.name for p in folder.iterdir()}
+        scenario = json.loads((folder / "scenario.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return names == _LEGACY_RUN and isinstance(scenario, dict) and "model" in scenario
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -187,3 +187,16 @@ def test_default_run_folder_stays_under_results(place: Path):
     result = CliRunner().invoke(app, ["run", "tiny.toml"])
     assert result.exit_code == 0, result.output
     assert (place / "results" / "runs" / "tiny-seed5" / "timeseries.csv").is_file()
+
+
+def test_a_run_output_from_before_the_marker_is_still_replaced(place: Path):
+    """`make run` twice in a clone that ran it before this version: the old output folder
+    (exactly run's four files) counts as run's own."""
+    out = place / "results" / "runs" / "tiny-seed5"
+    assert CliRunner().invoke(app, ["run", "tiny.toml"]).exit_code == 0
+    (out / MARKER).unlink()
+    assert CliRunner().invoke(app, ["run", "tiny.toml"]).exit_code == 0
+    assert (out / MARKER).is_file()
+    (out / MARKER).unlink()
+    (out / "figure.png").unlink()  # no longer exactly run's files: not taken for its own
+    refused(["run", "tiny.toml"])
