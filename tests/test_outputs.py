@@ -200,3 +200,15 @@ def test_a_run_output_from_before_the_marker_is_still_replaced(place: Path):
     (out / MARKER).unlink()
     (out / "figure.png").unlink()  # no longer exactly run's files: not taken for its own
     refused(["run", "tiny.toml"])
+
+
+def test_an_experiment_never_writes_into_a_folder_of_the_users_files(place: Path, capsys):
+    from simulation.experiments.cli import experiment_command
+
+    folder = place / "results" / "trust-phase" / "quick"
+    folder.mkdir(parents=True)
+    (folder / "summary.csv").write_text("mine", encoding="utf-8")
+    before = tree(place)
+    code = experiment_command("trust-phase", quick=True, results_root=place / "results")
+    assert code == 2 and "did not write" in capsys.readouterr().err
+    assert tree(place) == before

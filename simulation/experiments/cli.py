@@ -5,6 +5,7 @@ Exit codes: 0 ok; 1 a check mismatch or failed runs; 2 bad input.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,30 @@ from simulation.experiments.definition import (
     load_experiment,
 )
 from simulation.experiments.pipeline import results_folder, run_and_report
+from simulation.outdir import owner
 from simulation.sweep import SweepError
+
+
+def check_results_folder(out: Path, name: str) -> None:
+    """An experiment rewrites its own results folder only: new, empty, or holding this
+    experiment's manifest or data.  Anything else is the user's, and is refused."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ExperimentError(f"{out}: exists and is not a folder (allowed: a folder, or none)")
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    ours = isinstance(manifest, dict) and manifest.get("experiment") == name
+    data = out / "data"  # an interrupted first run: only the arms' sweep folders so far
+    started = data.is_dir() and any(owner(d) == "sweep" for d in data.iterdir())
+    if ours or started or not any(out.iterdir()):
+        return
+    raise ExperimentError(
+        f"{out}: holds files that experiment {name} did not write; refusing to write there "
+        "(allowed: start it in another folder, or move them away)"
+    )
 
 
 def list_command() -> int:
@@ -99,6 +123,7 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
             return check_command(name, quick, workers, results_root, progress)
         exp = load_experiment(name)
         out = results_folder(exp, quick, results_root)
+        check_results_folder(out, exp.name)
         t0 = time.perf_counter()
         res = run_and_report(exp, out, quick=quick, workers=workers, progress=progress)
     except ExperimentError as exc:
