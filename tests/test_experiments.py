@@ -399,3 +399,14 @@ def test_print_problems_catches_small_labels_wide_figures_and_cut_bars() -> None
     wide = Figure(figsize=(16.8, 3.0))  # 10-pt labels shrink to 3.75 pt at A4 width
     wide.subplots().set_xlabel("trust_gain", fontsize=10)
     assert any("trust_gain" in p for p in print_problems(wide))
+
+
+def test_run_figure_is_printable_at_a4_width() -> None:
+    """The figure `partnership run` writes, from a real (small) model run."""
+    from simulation import PartnershipModel
+    from simulation.plots import print_problems, run_figure
+
+    model = PartnershipModel(rng=1, n_citizens=60)
+    for _ in range(3):
+        model.step()
+    assert print_problems(run_figure(model.metrics_frame(), "small town (seed 1)")) == []

@@ -121,7 +121,7 @@ def _heat(
         if np.isfinite(v):
             rgba = im.cmap(im.norm(v))
             dark = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] < 0.5
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", color="white" if dark else "black")
+            ax.text(c, r, f"{v:.3g}", ha="center", va="center", color="white" if dark else "black")
             if hatch is not None and bool(hatch.to_numpy()[r, c]):
                 ax.add_patch(
                     Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="//", lw=0, alpha=0.5)

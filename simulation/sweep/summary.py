@@ -238,7 +238,7 @@ def _heatmap(by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path) ->
         if np.isfinite(v):
             rgba = im.cmap(im.norm(v))
             dark = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] < 0.5
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", color="white" if dark else "black")
+            ax.text(c, r, f"{v:.3g}", ha="center", va="center", color="white" if dark else "black")
     fig.colorbar(im, ax=ax)
     ax2 = axes[0][1]
     sub = by_point[by_point["outcome"] == name]
