@@ -169,7 +169,7 @@ def _phase(
     if center:
         fig.suptitle(f"Paired difference vs {reference}; hatched: {CI} includes 0")
     else:
-        fig.suptitle("Mean per design point")
+        fig.suptitle("Mean per design point (colours span each row's range; see the numbers)")
     return fig
 
 
