@@ -4,7 +4,7 @@ Runs are deterministic on one machine (same parameters and seed give bitwise the
 outputs), but not across CPUs: numpy dispatches its vectorized math functions (exp, log,
 power, ...) to the widest SIMD instructions a CPU has, and the AVX2 and AVX-512 versions
 differ in the last bit.  Over 120 simulated months those last bits grow to differences of
-about 1e-17 to 1e-13 in a summary whose values are of order 0.01 to 100.  The check
+about 1e-17 to 1e-13 in a summary whose values are of order 0.0075 to 1,000.  The check
 therefore compares within a floating-point tolerance, scaled to each value's own size:
 
 - counts (`n`, `count`, ...) must be equal;
@@ -16,7 +16,7 @@ therefore compares within a floating-point tolerance, scaled to each value's own
   differ by `rtol` times the largest magnitude in their own (table, row, outcome) group.
 
 `FLOAT_RTOL` = 1e-10 lies between the two: the differences measured between CPU
-instruction sets are at most 2e-13 of their scale where their scale is known, and at most
+instruction sets are at most 6e-13 of their scale where the cells are known, and at most
 1.3e-11 (1e-13 on the smallest scale in any committed summary, 0.0075) in the worst case;
 a change of 1e-6 in any value of the committed summaries (whose largest scale is about
 1,000) is at least 1e-9 of its scale, ten times the tolerance.  docs/EXPERIMENTS.md gives the
