@@ -9,6 +9,7 @@ run it on every figure the experiments and the sweep summary draw.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,7 +62,8 @@ def save(fig: Any, path: Path) -> Path:
 
 def print_problems(fig: Any) -> list[str]:
     """What makes `fig` unfit for print: labels below `MIN_FONT_PT` once the figure is
-    scaled to the A4 text width (if wider), bars whose value axis leaves out zero.
+    scaled to the A4 text width (if wider), tick labels that overlap, bars whose value axis
+    leaves out zero.
     Empty when the figure is fine."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.container import BarContainer
@@ -79,13 +81,30 @@ def print_problems(fig: Any) -> list[str]:
         printed = t.get_fontsize() * scale
         if printed < MIN_FONT_PT - 1e-9:
             problems.append(f"text {t.get_text()!r}: {printed:.1f} pt when printed")
+    renderer = canvas.get_renderer()
     for ax in fig.axes:
+        if ax.get_visible():
+            problems += _overlapping_ticks(ax, renderer)
         for c in ax.containers:
             if isinstance(c, BarContainer):
                 lo, hi = ax.get_ylim() if c.orientation == "vertical" else ax.get_xlim()
                 if not min(lo, hi) <= 0 <= max(lo, hi):
                     problems.append(f"bars in {ax.get_title()!r} do not start at zero")
     return problems
+
+
+def _overlapping_ticks(ax: Any, renderer: Any) -> list[str]:
+    """Tick labels of one axis that overlap their neighbour (unreadable when printed)."""
+    out = []
+    for axis, labels in (("x", ax.get_xticklabels()), ("y", ax.get_yticklabels())):
+        shown = [t for t in labels if t.get_text().strip() and t.get_rotation() % 90 == 0]
+        boxes = [t.get_window_extent(renderer) for t in shown]  # exact for upright labels
+        boxes.sort(key=lambda b: b.x0 if axis == "x" else b.y0)
+        for a, b in itertools.pairwise(boxes):
+            if a.overlaps(b):
+                out.append(f"{axis} tick labels overlap in {ax.get_title()!r}")
+                break
+    return out
 
 
 def run_figure(frame: pd.DataFrame, title: str) -> Any:
@@ -107,6 +126,7 @@ def run_figure(frame: pd.DataFrame, title: str) -> Any:
         ax = axes[1, 0]
         ax.stackplot(step, *(frame[f"partnerships_{k}"] for k in KINDS), labels=KINDS)
         ax.set(title="Active partnerships by kind", xlabel="month", ylabel="count")
+        ax.set_ylim(0, 1.4 * max(ax.get_ylim()[1], 1))  # room for the legend above the stack
         ax.legend(ncol=4, loc="upper left")
         ax = axes[1, 1]
         ax.plot(step, frame["mean_trust"], label="all pairs")

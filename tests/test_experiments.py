@@ -383,7 +383,7 @@ def test_effects_are_drawn_in_outcome_units_not_cohens_d() -> None:
     assert dots[y["K2 government-community"]] == pytest.approx(0.050)
 
 
-def test_print_problems_catches_small_labels_wide_figures_and_cut_bars() -> None:
+def test_print_problems_catches_small_labels_wide_figures_crowded_ticks_and_cut_bars() -> None:
     from matplotlib.figure import Figure
 
     from simulation.plots import print_problems
@@ -399,6 +399,9 @@ def test_print_problems_catches_small_labels_wide_figures_and_cut_bars() -> None
     wide = Figure(figsize=(16.8, 3.0))  # 10-pt labels shrink to 3.75 pt at A4 width
     wide.subplots().set_xlabel("trust_gain", fontsize=10)
     assert any("trust_gain" in p for p in print_problems(wide))
+    crowded = Figure(figsize=(2.0, 2.0))
+    crowded.subplots().set_xticks(range(10), [f"level {i}" for i in range(10)])
+    assert any("x tick labels overlap" in p for p in print_problems(crowded))
 
 
 def test_run_figure_is_printable_at_a4_width() -> None:

@@ -220,18 +220,19 @@ def _gap(gaps: pd.DataFrame) -> Any:
 
 
 def _sobol(exp: ExperimentDef, tab: pd.DataFrame) -> Any:
-    """First-order and total Sobol' indices of the primary outcome: bars from zero."""
+    """First-order and total Sobol' indices of the primary outcome: bars from zero, one row
+    per factor (largest total effect on top), so the factor names stay horizontal."""
     t = tab[tab["outcome"] == exp.primary].sort_values("ST", ascending=False)
-    fig, axes = new_figure(1, 1, row_height=3.0)
+    fig, axes = new_figure(1, 1, row_height=0.3 * len(t) + 1.4)
     ax = axes[0][0]
-    x = np.arange(len(t))
-    ax.bar(x - 0.2, t["S1"], 0.4, yerr=t["S1_conf"], capsize=2, label="S1 (first order)")
-    ax.bar(x + 0.2, t["ST"], 0.4, yerr=t["ST_conf"], capsize=2, label="ST (total)")
-    ax.set_xticks(x, list(t["factor"]), rotation=30, ha="right")
-    ax.axhline(0, color="black", lw=0.5)
-    ax.set_ylabel("Sobol' index")
+    y = np.arange(len(t))[::-1]
+    ax.barh(y + 0.2, t["S1"], 0.4, xerr=t["S1_conf"], capsize=2, label="S1 (first order)")
+    ax.barh(y - 0.2, t["ST"], 0.4, xerr=t["ST_conf"], capsize=2, label="ST (total)")
+    ax.set_yticks(y, list(t["factor"]))
+    ax.axvline(0, color="black", lw=0.5)
+    ax.set_xlabel("Sobol' index")
     ax.set_title(f"Sobol' indices of {exp.primary} ({CI})")
-    ax.legend()
+    ax.legend(loc="lower right")
     return fig
 
 
