@@ -161,11 +161,11 @@ def _sobol(
 # Drawn at the A4 text width with labels of at least 8 pt (the rules of `simulation.plots`).
 
 
-def _figure(rows: int, cols: int, row_height: float = 2.4) -> tuple[Any, Any]:
+def _figure(rows: int, cols: int, row_height: float = 2.4, **kw: Any) -> tuple[Any, Any]:
     # object API: no global backend, safe in notebooks; imported only when drawing
     from simulation.plots import new_figure
 
-    return new_figure(rows, cols, row_height=row_height)
+    return new_figure(rows, cols, row_height=row_height, **kw)
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -209,14 +209,14 @@ def _effects_figure(
     path: Path,
 ) -> Path:
     """Outcome (rows) vs each factor (columns), mean with 95% CI band."""
-    fig, axes = _figure(len(highlight), len(factors), row_height=2.0)
+    fig, axes = _figure(len(highlight), len(factors), row_height=2.0, sharey="row")
     for i, name in enumerate(highlight):
         for j, f in enumerate(factors):
             ax = axes[i][j]
             t = by[(by["outcome"] == name) & (by[key] == f)] if key else by[by["outcome"] == name]
             _band(ax, t[value].reset_index(drop=True), t.reset_index(drop=True))
             ax.set_xlabel(f)
-            ax.set_ylabel(name)
+        axes[i][0].set_ylabel(name)
     fig.suptitle(f"Mean and {CONFIDENCE:.0%} CI over replications")
     return _save(fig, path)
 
@@ -257,7 +257,7 @@ def _heatmap(by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path) ->
 
 
 def _scatter(by_point: pd.DataFrame, factors: list[str], highlight: list[str], path: Path) -> Path:
-    fig, axes = _figure(len(highlight), len(factors), row_height=2.0)
+    fig, axes = _figure(len(highlight), len(factors), row_height=2.0, sharey="row")
     for i, name in enumerate(highlight):
         t = by_point[by_point["outcome"] == name]
         for j, f in enumerate(factors):
@@ -268,7 +268,7 @@ def _scatter(by_point: pd.DataFrame, factors: list[str], highlight: list[str], p
                 t[f], m, yerr=np.nan_to_num(err), fmt="o", ms=2.5, alpha=0.6, elinewidth=0.6
             )
             ax.set_xlabel(f)
-            ax.set_ylabel(name)
+        axes[i][0].set_ylabel(name)
     fig.suptitle(f"Design points: mean and {CONFIDENCE:.0%} CI over replications")
     return _save(fig, path)
 
