@@ -193,7 +193,7 @@ def write_report(data: ExperimentData, a: Analysis, out: Path, figures: list[Pat
         "",
         f"    {cmd}            # writes this folder (data under data/, Parquet)",
         f"    {cmd} --check    # re-runs and compares with the committed "
-        + ("quick-reference.csv" if data.quick else "summary.csv"),
+        + (f"results/{exp.name}/quick-reference.csv" if data.quick else "summary.csv"),
         "",
         "The check allows floating-point noise from other CPUs' SIMD math (counts exact, "
         f"other values within {FLOAT_RTOL:g} of their scale; docs/EXPERIMENTS.md)."
