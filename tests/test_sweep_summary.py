@@ -215,3 +215,81 @@ def test_summary_of_a_real_model_sweep_with_series(tmp_path: Path) -> None:
     assert figures == {"by_formal_share.png", "series.png"}
     cw = s.by_point[s.by_point["outcome"] == "community_welfare"]
     assert list(cw["n"]) == [3, 3] and np.isfinite(cw["ci_low"]).all()
+
+
+def _printed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Collect every figure the summary saves, by file name."""
+    import simulation.plots
+
+    saved: dict[str, Any] = {}
+    real = simulation.plots.save
+
+    def keep(fig: Any, path: Path) -> Path:
+        saved[path.name] = fig
+        return real(fig, path)
+
+    monkeypatch.setattr(simulation.plots, "save", keep)
+    return saved
+
+
+def test_summary_figures_are_printable_at_a4_width(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulation.plots import PRINT_WIDTH_IN, print_problems
+
+    saved = _printed(monkeypatch)
+    _fixture(tmp_path)
+    summarize(tmp_path)
+    path = tmp_path / "sobol.toml"
+    path.write_text(SOBOL.format(base="default"))
+    run_sweep(load_sweep(path), tmp_path / "out", workers=0, run_fn=additive_run, progress=False)
+    assert {"main_effects.png", "heatmap_gini.png", "sobol.png", "design_points.png"} <= set(saved)
+    for name, fig in saved.items():
+        assert print_problems(fig) == [], name
+        assert fig.get_figwidth() <= PRINT_WIDTH_IN + 1e-9, name
+
+
+def test_resilience_sweep_with_series_and_few_points_is_summarized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Highlighted outcomes that are numbers per run (welfare_drop, recovery_time) are not
+    series: the series figure shows the kept series instead of failing with a KeyError."""
+    saved = _printed(monkeypatch)
+    (tmp_path / "shock.toml").write_text(
+        'name = "shock"\nsteps = 8\nseed = 1\n[model]\nn_citizens = 60\n'
+        '[[shocks]]\nstep = 3\nkind = "funding_cut"\nsectors = ["ngo"]\n'
+        "magnitude = 0.6\nduration = 2\n"
+    )
+    (tmp_path / "r.toml").write_text(
+        'name = "r"\nbase = "shock.toml"\nreplications = 2\nroot_seed = 2\n'
+        '[design]\nmethod = "lhs"\nsamples = 3\n'
+        "[factors.trust_gain]\nlow = 0.02\nhigh = 0.3\n"
+        '[outputs]\noutcomes = ["welfare_drop", "recovery_time", "welfare_mean", '
+        '"community_welfare"]\nhighlight = ["welfare_drop", "recovery_time", "welfare_mean"]\n'
+        'series_every = 2\nseries = ["community_welfare"]\n'
+    )
+    report = run_sweep(load_sweep(tmp_path / "r.toml"), tmp_path / "out", workers=0, progress=False)
+    assert report.summary is not None
+    fig = saved["series.png"]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["community_welfare"]
+
+
+def test_series_of_many_points_are_split_or_said_to_be_left_out(tmp_path: Path) -> None:
+    from simulation.sweep.summary import MAX_SERIES_FIGURES, SERIES_PER_FIGURE, _series_pages
+
+    (tmp_path / "small.toml").write_text(
+        'name = "small"\nsteps = 4\nseed = 1\n[model]\nn_citizens = 60\n'
+    )
+    (tmp_path / "g.toml").write_text(
+        'name = "g"\nbase = "small.toml"\nreplications = 1\nroot_seed = 2\n'
+        "[factors.formal_share]\nvalues = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]\n"
+        '[outputs]\nseries_every = 2\nhighlight = ["community_welfare"]\n'
+    )
+    report = run_sweep(load_sweep(tmp_path / "g.toml"), tmp_path / "out", workers=0, progress=False)
+    figures = {p.name for p in (tmp_path / "out" / "summary" / "figures").glob("series*.png")}
+    assert figures == {"series_1.png", "series_2.png"}  # 10 points, 8 a figure
+    md = (tmp_path / "out" / "summary" / "summary.md").read_text()
+    assert "split over 2 figures" in md
+    assert report.summary is not None
+    assert _series_pages(SERIES_PER_FIGURE * MAX_SERIES_FIGURES) == MAX_SERIES_FIGURES
+    assert _series_pages(SERIES_PER_FIGURE * MAX_SERIES_FIGURES + 1) == 0  # then a note says so

@@ -12,7 +12,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation.experiments.check import compare, read_summary
+from simulation.experiments.check import (
+    compare,
+    describe_tolerance,
+    read_summary,
+    reference_path,
+    refresh_quick_reference,
+    tolerance,
+)
 from simulation.experiments.definition import (
     RESULTS_DIR,
     ExperimentError,
@@ -68,11 +75,11 @@ def check_command(
 ) -> int:
     """Re-run the experiment in a scratch folder and compare with the committed summary."""
     exp = load_experiment(name)
-    committed = results_folder(exp, quick, results_root) / "summary.csv"
+    committed = reference_path(exp, quick, results_root)
     if not committed.is_file():
         print(
             f"error: {committed}: no committed summary to check against "
-            f"(run 'partnership experiment {name}{' --quick' if quick else ''}' first)",
+            f"(the full run 'partnership experiment {name}' writes it)",
             file=sys.stderr,
         )
         return 2
@@ -81,8 +88,8 @@ def check_command(
         t0 = time.perf_counter()
         out = run_and_report(exp, scratch, quick=quick, workers=workers, progress=progress)
         fresh = read_summary(scratch / "summary.csv")
-        verdicts = compare(read_summary(committed), fresh, exp.tolerance)
-        how = "bitwise" if exp.tolerance == 0 else f"relative tolerance {exp.tolerance:g}"
+        verdicts = compare(read_summary(committed), fresh, tolerance(exp))
+        how = describe_tolerance(tolerance(exp))
         print(
             f"check {name}{' (quick)' if quick else ''}: fresh run of "
             f"{out.data.runs_total} runs in {time.perf_counter() - t0:.0f} s vs {committed} "
@@ -126,6 +133,8 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
         check_results_folder(out, exp.name)
         t0 = time.perf_counter()
         res = run_and_report(exp, out, quick=quick, workers=workers, progress=progress)
+        if not quick:  # only the full run writes the quick variant's reference
+            refresh_quick_reference(exp, results_root, workers=workers, progress=progress)
     except ExperimentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

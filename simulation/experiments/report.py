@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.experiments.analysis import Analysis
+from simulation.experiments.check import FLOAT_RTOL
 from simulation.experiments.definition import definition_path
 from simulation.experiments.execute import ExperimentData, model_fingerprint
 from simulation.experiments.stats import CV_TOLERANCE
@@ -159,7 +160,8 @@ def write_report(data: ExperimentData, a: Analysis, out: Path, figures: list[Pat
         "",
         "Outcomes: " + ", ".join(f"`{o}`" for o in exp.outcomes) + f" (primary `{exp.primary}`).",
         "Cells are means with 95 % Student-t CIs over replicates; effects are paired "
-        "differences (common random numbers) with Cohen's d on the pooled SD.",
+        "differences (common random numbers) with Cohen's d on the pooled SD. Figures show "
+        "the differences in the outcome's own units with their CIs.",
         "",
         "### Number of replications",
         "",
@@ -188,7 +190,17 @@ def write_report(data: ExperimentData, a: Analysis, out: Path, figures: list[Pat
         "## Reproduce",
         "",
         f"    {cmd}            # writes this folder (data under data/, Parquet)",
-        f"    {cmd} --check    # re-runs and compares with the committed summary.csv",
+        f"    {cmd} --check    # re-runs and compares with the committed "
+        + (f"results/{exp.name}/quick-reference.csv" if data.quick else "summary.csv"),
+        "",
+        "The check allows floating-point noise from other CPUs' SIMD math (counts exact, "
+        f"other values within {FLOAT_RTOL:g} of their scale; docs/EXPERIMENTS.md)."
+        + (
+            " The reference of the quick variant is written by the full run only, never by "
+            "`--quick`."
+            if data.quick
+            else ""
+        ),
         "",
         "Provenance (definition hash, pinned packages, git commit): `manifest.json`.",
         "",

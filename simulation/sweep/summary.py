@@ -25,7 +25,6 @@ from simulation.sweep.store import MANIFEST, outcome_column, read_runs, read_ser
 CONFIDENCE = 0.95
 DEFAULT_HIGHLIGHT = ("community_welfare", "welfare_mean", "gini", "coverage")
 MAX_MD_ROWS = 60
-MAX_SERIES_POINTS = 12
 
 
 @dataclass
@@ -159,15 +158,20 @@ def _sobol(
 
 
 # --- figures ------------------------------------------------------------------------------------
+# Drawn at the A4 text width with labels of at least 8 pt (the rules of `simulation.plots`).
 
 
-def _figure(rows: int, cols: int, w: float = 4.2, h: float = 3.2) -> tuple[Any, Any]:
+def _figure(rows: int, cols: int, row_height: float = 2.4, **kw: Any) -> tuple[Any, Any]:
     # object API: no global backend, safe in notebooks; imported only when drawing
-    from matplotlib.figure import Figure
+    from simulation.plots import new_figure
 
-    fig = Figure(figsize=(w * cols, h * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False)
-    return fig, axes
+    return new_figure(rows, cols, row_height=row_height, **kw)
+
+
+def _save(fig: Any, path: Path) -> Path:
+    from simulation.plots import save
+
+    return save(fig, path)
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -205,24 +209,23 @@ def _effects_figure(
     path: Path,
 ) -> Path:
     """Outcome (rows) vs each factor (columns), mean with 95% CI band."""
-    fig, axes = _figure(len(highlight), len(factors))
+    fig, axes = _figure(len(highlight), len(factors), row_height=2.0, sharey="row")
     for i, name in enumerate(highlight):
         for j, f in enumerate(factors):
             ax = axes[i][j]
             t = by[(by["outcome"] == name) & (by[key] == f)] if key else by[by["outcome"] == name]
             _band(ax, t[value].reset_index(drop=True), t.reset_index(drop=True))
             ax.set_xlabel(f)
-            ax.set_ylabel(name)
+        axes[i][0].set_ylabel(name)
     fig.suptitle(f"Mean and {CONFIDENCE:.0%} CI over replications")
-    fig.savefig(path, dpi=110)
-    return path
+    return _save(fig, path)
 
 
 def _heatmap(by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path) -> Path:
     t = by_point[by_point["outcome"] == name].pivot_table(
         index=f1, columns=f2, values="mean", aggfunc="mean"
     )
-    fig, axes = _figure(1, 2, w=5.0, h=4.0)
+    fig, axes = _figure(1, 2, row_height=3.0)
     ax = axes[0][0]
     im = ax.imshow(t.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(t.columns)), [_fmt(c) for c in t.columns])
@@ -231,19 +234,11 @@ def _heatmap(by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path) ->
     ax.set_ylabel(f1)
     ax.set_title(f"{name}: mean")
     vals = t.to_numpy()
-    finite = vals[np.isfinite(vals)]
-    mid = float(np.mean(finite)) if finite.size else 0.0
     for (r, c), v in np.ndenumerate(vals):
         if np.isfinite(v):
-            ax.text(
-                c,
-                r,
-                f"{v:.3g}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if v < mid else "black",
-            )
+            rgba = im.cmap(im.norm(v))
+            dark = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] < 0.5
+            ax.text(c, r, f"{v:.3g}", ha="center", va="center", color="white" if dark else "black")
     fig.colorbar(im, ax=ax)
     ax2 = axes[0][1]
     sub = by_point[by_point["outcome"] == name]
@@ -256,14 +251,13 @@ def _heatmap(by_point: pd.DataFrame, f1: str, f2: str, name: str, path: Path) ->
         )
     ax2.set_xlabel(f1)
     ax2.set_ylabel(name)
-    ax2.legend(fontsize=7)
+    ax2.legend()
     ax2.set_title(f"mean and {CONFIDENCE:.0%} CI")
-    fig.savefig(path, dpi=110)
-    return path
+    return _save(fig, path)
 
 
 def _scatter(by_point: pd.DataFrame, factors: list[str], highlight: list[str], path: Path) -> Path:
-    fig, axes = _figure(len(highlight), len(factors))
+    fig, axes = _figure(len(highlight), len(factors), row_height=2.0, sharey="row")
     for i, name in enumerate(highlight):
         t = by_point[by_point["outcome"] == name]
         for j, f in enumerate(factors):
@@ -274,17 +268,21 @@ def _scatter(by_point: pd.DataFrame, factors: list[str], highlight: list[str], p
                 t[f], m, yerr=np.nan_to_num(err), fmt="o", ms=2.5, alpha=0.6, elinewidth=0.6
             )
             ax.set_xlabel(f)
-            ax.set_ylabel(name)
+        axes[i][0].set_ylabel(name)
     fig.suptitle(f"Design points: mean and {CONFIDENCE:.0%} CI over replications")
-    fig.savefig(path, dpi=110)
-    return path
+    return _save(fig, path)
+
+
+SOBOL_COLS = 2
 
 
 def _sobol_figure(table: pd.DataFrame, path: Path) -> Path:
     names = list(dict.fromkeys(table["outcome"]))
-    fig, axes = _figure(1, len(names), w=max(3.5, 0.9 * table["factor"].nunique() + 1.5))
+    cols = min(SOBOL_COLS, len(names))
+    rows = -(-len(names) // cols)
+    fig, axes = _figure(rows, cols, row_height=2.8)
     for j, name in enumerate(names):
-        ax = axes[0][j]
+        ax = axes[j // cols][j % cols]
         t = table[table["outcome"] == name]
         x = np.arange(len(t))
         ax.bar(x - 0.2, t["S1"], 0.4, yerr=t["S1_conf"], capsize=3, label="S1 (first order)")
@@ -292,40 +290,103 @@ def _sobol_figure(table: pd.DataFrame, path: Path) -> Path:
         ax.set_xticks(x, list(t["factor"]), rotation=30, ha="right")
         ax.set_title(name)
         ax.axhline(0, color="black", lw=0.5)
-    axes[0][0].set_ylabel(f"Sobol' index ({CONFIDENCE:.0%} CI)")
-    axes[0][0].legend(fontsize=7)
-    fig.savefig(path, dpi=110)
-    return path
+        if j % cols == 0:
+            ax.set_ylabel(f"Sobol' index ({CONFIDENCE:.0%} CI)")
+    for j in range(len(names), rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    axes[0][0].legend()
+    return _save(fig, path)
 
 
-def _series_figure(
-    root: Path, runs: pd.DataFrame, factors: list[str], names: list[str], path: Path
-) -> Path | None:
-    series = read_series(root, columns=["run_id", "step", *names])
-    if series.empty:
-        return None
+SERIES_PER_FIGURE = 8  # lines per panel that stay tellable apart
+MAX_SERIES_FIGURES = 6
+
+
+def series_names(series_columns: list[str], highlight: list[str]) -> list[str]:
+    """The metrics the time-series figure shows: the highlighted outcomes that were kept as
+    series (an outcome such as welfare_drop is a number per run, not a series), else the
+    first kept series; at most three."""
+    kept = [c for c in series_columns if c not in ("run_id", "step")]
+    wanted = [n for n in highlight if n in kept and n != "welfare_mean"]
+    return (wanted or kept)[:3]
+
+
+def _series_pages(n_points: int) -> int:
+    """How many figures the time series of `n_points` design points take (0: too many)."""
+    pages = -(-n_points // SERIES_PER_FIGURE)
+    return pages if pages <= MAX_SERIES_FIGURES else 0
+
+
+def _series_figures(
+    series: pd.DataFrame,
+    runs: pd.DataFrame,
+    factors: list[str],
+    names: list[str],
+    fig_dir: Path,
+) -> list[Path]:
+    """Mean and CI band per design point over time, `SERIES_PER_FIGURE` points a figure."""
     ok = runs[runs["status"] == "ok"][["run_id", "point_id", *factors]]
     data = series.merge(ok, on="run_id")
-    fig, axes = _figure(1, len(names), w=5.0, h=3.5)
-    for j, name in enumerate(names):
-        ax = axes[0][j]
-        for pid, grp in data.groupby("point_id", sort=True):
-            t = _stats_table(grp.groupby("step"), [name]).sort_values("step")
-            first = grp.iloc[0]
-            label = ", ".join(f"{f}={_fmt(first[f])}" for f in factors) or f"point {pid}"
-            (line,) = ax.plot(t["step"], t["mean"], lw=1.2, label=label)
-            ax.fill_between(
-                t["step"], t["ci_low"], t["ci_high"], alpha=0.2, color=line.get_color(), lw=0
-            )
-        ax.set_xlabel("month")
-        ax.set_ylabel(name)
-    axes[0][0].legend(fontsize=6)
-    fig.suptitle(f"Time series: mean and {CONFIDENCE:.0%} CI over replications")
-    fig.savefig(path, dpi=110)
-    return path
+    pids = sorted(data["point_id"].unique())
+    pages = _series_pages(len(pids))
+    paths = []
+    for page in range(pages):
+        chunk = pids[page * SERIES_PER_FIGURE : (page + 1) * SERIES_PER_FIGURE]
+        fig, axes = _figure(len(names), 1, row_height=2.2)
+        for i, name in enumerate(names):
+            ax = axes[i][0]
+            for pid in chunk:
+                grp = data[data["point_id"] == pid]
+                t = _stats_table(grp.groupby("step"), [name]).sort_values("step")
+                first = grp.iloc[0]
+                label = ", ".join(f"{f}={_fmt(first[f])}" for f in factors) or f"point {pid}"
+                (line,) = ax.plot(t["step"], t["mean"], lw=1.2, label=f"{pid}: {label}")
+                ax.fill_between(
+                    t["step"], t["ci_low"], t["ci_high"], alpha=0.2, color=line.get_color(), lw=0
+                )
+            ax.set_ylabel(name)
+        axes[-1][0].set_xlabel("month")
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2)
+        part = f" (design points {chunk[0]}-{chunk[-1]}, figure {page + 1} of {pages})"
+        fig.suptitle(f"Mean and {CONFIDENCE:.0%} CI over replications" + (part * (pages > 1)))
+        name = "series.png" if pages == 1 else f"series_{page + 1}.png"
+        paths.append(_save(fig, fig_dir / name))
+    return paths
 
 
 # --- entry point --------------------------------------------------------------------------------
+
+
+def _series_section(
+    root: Path,
+    runs: pd.DataFrame,
+    *,
+    factors: list[str],
+    highlight: list[str],
+    fig_dir: Path,
+    notes: list[str],
+) -> list[Path]:
+    """The time-series figures, split over several files; a note when left out."""
+    series = read_series(root)
+    names = series_names(list(series.columns), highlight)
+    if series.empty or not names:
+        return []
+    n_points = int(runs["point_id"].nunique())
+    if not _series_pages(n_points):
+        notes.append(
+            f"Time-series figures left out: {n_points} design points would need more than "
+            f"{MAX_SERIES_FIGURES} figures of {SERIES_PER_FIGURE} lines; the series are in "
+            "series/ (read them with simulation.sweep.read_series)"
+        )
+        return []
+    paths = _series_figures(series, runs, factors, names, fig_dir)
+    if len(paths) > 1:
+        notes.append(
+            f"Time series of the {n_points} design points are split over {len(paths)} "
+            f"figures of at most {SERIES_PER_FIGURE} points each"
+        )
+    return paths
 
 
 def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
@@ -400,56 +461,58 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
         files.append(out / "sobol.csv")
 
     if figures and highlight:
-        if method == "grid" and len(varying) == 1:
-            files.append(
-                _effects_figure(
-                    by_point,
-                    key="",
-                    value=varying[0],
-                    factors=varying,
-                    highlight=highlight,
-                    path=fig_dir / f"by_{varying[0]}.png",
-                )
-            )
-        elif method == "grid" and len(varying) >= 2:
-            assert by_level is not None
-            files.append(
-                _effects_figure(
-                    by_level,
-                    key="factor",
-                    value="level",
-                    factors=varying,
-                    highlight=highlight,
-                    path=fig_dir / "main_effects.png",
-                )
-            )
-            if len(varying) == 2:
-                for name in highlight:
-                    files.append(
-                        _heatmap(
-                            by_point, varying[0], varying[1], name, fig_dir / f"heatmap_{name}.png"
-                        )
+        from simulation.plots import print_style
+
+        with print_style():
+            if method == "grid" and len(varying) == 1:
+                files.append(
+                    _effects_figure(
+                        by_point,
+                        key="",
+                        value=varying[0],
+                        factors=varying,
+                        highlight=highlight,
+                        path=fig_dir / f"by_{varying[0]}.png",
                     )
-        elif varying:
-            files.append(_scatter(by_point, varying, highlight, fig_dir / "design_points.png"))
-        if sobol_table is not None:
-            files.append(
-                _sobol_figure(
-                    sobol_table[sobol_table["outcome"].isin(highlight)]
-                    if sobol_table["outcome"].isin(highlight).any()
-                    else sobol_table,
-                    fig_dir / "sobol.png",
                 )
-            )
-        series_names = [n for n in highlight if n != "welfare_mean"]
-        if (
-            manifest.get("series_every")
-            and int(manifest.get("n_points", 0)) <= MAX_SERIES_POINTS
-            and series_names
-        ):
-            p = _series_figure(root, runs, varying, series_names[:3], fig_dir / "series.png")
-            if p is not None:
-                files.append(p)
+            elif method == "grid" and len(varying) >= 2:
+                assert by_level is not None
+                files.append(
+                    _effects_figure(
+                        by_level,
+                        key="factor",
+                        value="level",
+                        factors=varying,
+                        highlight=highlight,
+                        path=fig_dir / "main_effects.png",
+                    )
+                )
+                if len(varying) == 2:
+                    for name in highlight:
+                        files.append(
+                            _heatmap(
+                                by_point,
+                                varying[0],
+                                varying[1],
+                                name,
+                                fig_dir / f"heatmap_{name}.png",
+                            )
+                        )
+            elif varying:
+                files.append(_scatter(by_point, varying, highlight, fig_dir / "design_points.png"))
+            if sobol_table is not None:
+                files.append(
+                    _sobol_figure(
+                        sobol_table[sobol_table["outcome"].isin(highlight)]
+                        if sobol_table["outcome"].isin(highlight).any()
+                        else sobol_table,
+                        fig_dir / "sobol.png",
+                    )
+                )
+            if manifest.get("series_every"):
+                files += _series_section(
+                    root, runs, factors=varying, highlight=highlight, fig_dir=fig_dir, notes=notes
+                )
 
     md = _markdown(
         manifest,
