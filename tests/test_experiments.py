@@ -172,7 +172,7 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
 def test_check_without_a_reference_is_bad_input(tmp_path, capsys) -> None:
     code = check_command("partnerships-welfare", True, 1, results_root=tmp_path, progress=False)
     assert code == 2
-    assert "quick-reference.csv" in capsys.readouterr().out
+    assert "quick-reference.csv" in capsys.readouterr().err
 
 
 def test_experiment_workers_exit_when_the_coordinator_is_killed(tmp_path: Path) -> None:
