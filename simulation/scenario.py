@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,12 +23,26 @@ partnerships of every kind, ten years month by month."
 steps = 120
 seed = 42
 
+[translations.id]
+title = "Bawaan"
+description = "Kota seukuran kelas: 2.000 warga, 50 organisasi, kemitraan formal dan informal \
+dari semua jenis, sepuluh tahun bulan demi bulan."
+
 [model]
 """
 
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message says where and what is allowed."""
+
+
+class ScenarioText(BaseModel):
+    """A scenario's title and description in another language (the visualizer shows them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    description: str
 
 
 class Scenario(BaseModel):
@@ -42,6 +56,7 @@ class Scenario(BaseModel):
     seed: int = Field(42, ge=0, le=2**63 - 1)
     model: ModelParams = Field(default_factory=ModelParams)
     shocks: tuple[Shock, ...] = ()
+    translations: dict[Literal["id"], ScenarioText] = {}
 
     def overrides(self) -> dict[str, Any]:
         """Parameters that differ from the defaults (what the file set)."""
