@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
+import socket
 import string
+import subprocess
+import sys
 import time
 import xml.dom.minidom
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -19,6 +26,7 @@ from simulation import app as app_module
 from simulation.i18n import LANGUAGES, LOCALE_DIR, MECHANISMS, join, number, t
 from simulation.scenario import list_scenarios, load_scenario
 from simulation.viz import page as page_module
+from simulation.viz import serve
 from simulation.viz.community import draw_community
 from simulation.viz.narrative import describe, org_label, story
 from simulation.viz.network import draw_network, layout
@@ -525,3 +533,84 @@ def test_play_says_when_the_run_is_over_and_goes_on(rendered, monkeypatch) -> No
 def test_page_module_exposes_a_mesa_style_page() -> None:
     assert app_module.page is not None
     assert page_module.MAIN_CLASS == "kemitraan-main"
+
+
+# ----------------------------------------------------------------------------- serving a class
+
+
+def test_students_get_the_lan_address_when_serving_beyond_this_machine(monkeypatch) -> None:
+    monkeypatch.setattr(serve, "lan_addresses", lambda: ["192.168.1.20"])
+    assert serve.student_urls("0.0.0.0", 8765) == ["http://192.168.1.20:8765/"]
+    assert serve.student_urls("127.0.0.1", 8765) == []
+    assert serve.student_urls("localhost", 8765) == []
+    assert serve.student_urls("10.0.0.5", 9000) == ["http://10.0.0.5:9000/"]
+
+
+def test_lan_addresses_are_never_loopback() -> None:
+    assert not any(a.startswith("127.") or a == "::1" for a in serve.lan_addresses())
+
+
+def test_the_header_shows_the_address_students_open(monkeypatch) -> None:
+    monkeypatch.setenv(serve.STUDENT_URLS_ENV, "http://192.168.1.20:8765/")
+    _box, rc = solara.render(solara.AppLayout(children=[PartnershipViz()]), handle_error=False)
+    try:
+        shown = rc.find(v.Html, class_="kemitraan-students").widget.children[0]
+        assert shown == "Students open http://192.168.1.20:8765/"
+    finally:
+        rc.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_ends_the_server_and_its_solara_child(signum: int) -> None:
+    """`partnership viz` stopped by a signal leaves nothing listening on its port."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulation.viz.serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so that the test can clean up whatever is left
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, "the server exited by itself"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        children = _children(proc.pid)
+        assert children, "serve should run solara as a child"
+        os.kill(proc.pid, signum)  # the parent only, as a service manager or `kill` does
+        assert proc.wait(timeout=30) is not None
+        deadline = time.monotonic() + 10
+        while any(_alive(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(c) for c in children), "solara outlived `partnership viz`"
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -23,7 +24,6 @@ from pathlib import Path
 
 import reacton.ipyvuetify as rv
 import solara
-import solara.lab
 from pydantic import ValidationError
 
 from simulation.i18n import LANGUAGES, MECHANISMS, number, percent, t
@@ -518,11 +518,11 @@ def PartnershipViz(scenario: str = "default") -> None:
 
     token = run.value
 
-    def play_loop() -> None:
+    def play_loop(cancel: threading.Event) -> None:
         """Steps while playing.  Clicks hand out tokens in order and only the newest token may
         step, so Play, Pause, Play in quick succession leaves exactly one loop running."""
         started = session.month
-        while playing.value:
+        while playing.value and not cancel.is_set():
             begin = time.perf_counter()
             try:
                 if not session.play_step(token):
@@ -536,10 +536,11 @@ def PartnershipViz(scenario: str = "default") -> None:
             if started < session.horizon <= session.month:
                 playing.set(False)  # the scenario's run is complete: say so, Play goes on
                 return
-            pause = 1.0 / SPEEDS[speed.value] - (time.perf_counter() - begin)
-            time.sleep(max(0.02, pause))
+            cancel.wait(max(0.02, 1.0 / SPEEDS[speed.value] - (time.perf_counter() - begin)))
 
-    solara.lab.use_task(play_loop, dependencies=[token], prefer_threaded=True)
+    # use_thread, not solara.lab.use_task: a task registers a kernel callback in a global list
+    # that keeps this page (and its model) alive after the tab closes (about 3 MB per tab).
+    solara.use_thread(play_loop, dependencies=[token], intrusive_cancel=False)
     frame = solara.use_memo(session.frame, [version.value, session.model])
 
     query = session.query()
