@@ -282,6 +282,17 @@ def test_a_break_up_is_narrated_with_every_member() -> None:
     ]
 
 
+def test_a_volunteer_group_breaking_up_reads_as_one() -> None:
+    event = Event(
+        9,
+        "dissolved",
+        {"pid": 2, "partnership": "K7", "members": ["ngo-9"], "reason": "volunteers left"},
+    )
+    assert describe(event, "en") == (
+        "Month 9: the volunteer group (K7) hosted by NGO 9 broke up (the volunteers left)."
+    )
+
+
 def test_the_model_narrates_break_ups_with_both_members() -> None:
     session = Session()
     session.step(40)

@@ -43,6 +43,8 @@ def describe(event: Event, lang: str) -> str:
             return t(lang, "ev_joined", step=step, members=members, kind=kind)
         case "left":
             return t(lang, "ev_left", step=step, members=members, kind=kind, reason=reason)
+        case "dissolved" if kind_code == "K7" and members:
+            return t(lang, "ev_dissolved_volunteers", step=step, members=members, reason=reason)
         case "dissolved" if members:
             return t(lang, "ev_dissolved", step=step, members=members, kind=kind, reason=reason)
         case "dissolved":

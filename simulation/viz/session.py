@@ -339,9 +339,13 @@ class Session:
             )
 
 
+@cache
 def warm_up() -> None:
     """Build and step a throwaway model, so numba compiles (or loads) the model's kernels now,
-    before a visitor's first Step, which would otherwise wait several seconds with no sign."""
+    before a visitor's first Step, which would otherwise wait several seconds with no sign.
+
+    Once per process: solara executes ``app.py`` again for every new tab.
+    """
     model = PartnershipModel(rng=0, params=default_scenario().model)
     model.step()
     model.step()
