@@ -31,7 +31,14 @@ from simulation.viz.community import draw_community
 from simulation.viz.narrative import describe, org_label, story
 from simulation.viz.network import draw_network, layout
 from simulation.viz.page import LanguageSwitch, PartnershipViz, language
-from simulation.viz.session import LEVERS, Session, parse_seed, scenario_names, scenario_titles
+from simulation.viz.session import (
+    FUNDING_CUT,
+    LEVERS,
+    Session,
+    parse_seed,
+    scenario_names,
+    scenario_titles,
+)
 from simulation.viz.svg import nice_ticks
 from simulation.viz.trends import draw_trends
 
@@ -93,6 +100,15 @@ def test_indonesian_wording_teachers_use() -> None:
     assert ID["reset"] == "Atur ulang" and ID["parameters"] == "Parameter"
     k5 = set(re.findall(r"antar\w+(?: nirlaba)? \(K5\)|K5 antar\w+(?: nirlaba)?", text))
     assert k5 <= {"K5 antarlembaga nirlaba", "antarlembaga nirlaba (K5)"}, k5
+
+
+def test_explanations_quote_what_the_shock_buttons_do() -> None:
+    sizes = page_module.shock_sizes("en")
+    funding = t("en", "mech_funding", **sizes)
+    assert f"removes {100 * FUNDING_CUT['magnitude']:.0f}% of every sector's income" in funding
+    assert f"for {FUNDING_CUT['duration']} months" in funding
+    assert "33% of all organizations" in t("en", "mech_governance", **sizes)
+    assert "33% dari seluruh organisasi" in t("id", "mech_governance", **sizes)
 
 
 def test_t_falls_back_to_english_then_key() -> None:

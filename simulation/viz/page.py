@@ -33,8 +33,10 @@ from simulation.viz.narrative import org_label, story
 from simulation.viz.network import draw_network
 from simulation.viz.serve import STUDENT_URLS_ENV
 from simulation.viz.session import (
+    FUNDING_CUT,
     GOVERNANCE,
     GOVERNANCE_MODES,
+    LEADERSHIP_CHANGE,
     LEVERS,
     SEED_MAX,
     Lever,
@@ -213,9 +215,19 @@ def Views(
     Learn(lang)
 
 
+def shock_sizes(lang: str) -> dict[str, str]:
+    """What the shock buttons do, read from their definitions (the explanations quote them)."""
+    return {
+        "cut_percent": number(lang, 100 * FUNDING_CUT["magnitude"], 0),
+        "cut_months": str(FUNDING_CUT["duration"]),
+        "leaders_percent": number(lang, 100 * LEADERSHIP_CHANGE["magnitude"], 0),
+    }
+
+
 @solara.component
 def Learn(lang: str) -> None:
     """One paragraph per mechanism, tied to the seed concepts."""
+    sizes = shock_sizes(lang)
     with solara.Card(t(lang, "tab_learn"), classes=["kemitraan-card"]):
         Html("p", t(lang, "learn_intro"))
         with rv.ExpansionPanels(multiple=True, accordion=True):
@@ -223,7 +235,7 @@ def Learn(lang: str) -> None:
                 with rv.ExpansionPanel():
                     rv.ExpansionPanelHeader(children=[t(lang, f"mech_{key}_title")])
                     with rv.ExpansionPanelContent():
-                        Html("p", t(lang, f"mech_{key}"))
+                        Html("p", t(lang, f"mech_{key}", **sizes))
 
 
 @solara.component
