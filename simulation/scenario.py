@@ -8,7 +8,7 @@ line naming the file, the key and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,12 +31,26 @@ partnerships of every kind, ten years month by month."
 steps = 120
 seed = 42
 
+[translations.id]
+title = "Bawaan"
+description = "Kota seukuran kelas: 2.000 warga, 50 organisasi, kemitraan formal dan informal \
+dari semua jenis, sepuluh tahun bulan demi bulan."
+
 [model]
 """
 
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message says where and what is allowed."""
+
+
+class ScenarioText(BaseModel):
+    """A scenario's title and description in another language (the visualizer shows them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    description: str
 
 
 class Scenario(BaseModel):
@@ -50,6 +64,7 @@ class Scenario(BaseModel):
     seed: int = Field(42, ge=0, le=MAX_SEED)
     model: ModelParams = Field(default_factory=ModelParams)
     shocks: tuple[Shock, ...] = ()
+    translations: dict[Literal["id"], ScenarioText] = {}
 
     @model_validator(mode="after")
     def _shocks_within_the_run(self) -> Scenario:

@@ -36,6 +36,7 @@ class Frame:
     budgets: np.ndarray
     ties: tuple[Tie, ...]
     volunteers: dict[int, int]  # host organization index -> volunteers in its K7 groups
+    memberships: dict[int, int]  # organization index -> partnerships it belongs to
     welfare: np.ndarray  # (citizens, domains)
     composite: np.ndarray
     participating: np.ndarray
@@ -49,8 +50,11 @@ def take(model: PartnershipModel) -> Frame:
     trust = model.trust
     ties = []
     volunteers: dict[int, int] = {}
+    memberships: dict[int, int] = {}
     for ps in model.partnerships:
         idx = [m.index for m in ps.members]
+        for i in idx:
+            memberships[i] = memberships.get(i, 0) + 1
         n_vol = _count(ps.volunteers)
         if n_vol and idx:
             volunteers[idx[0]] = volunteers.get(idx[0], 0) + n_vol
@@ -66,6 +70,7 @@ def take(model: PartnershipModel) -> Frame:
         budgets=np.array([o.budget for o in model.organizations], dtype=float),
         ties=tuple(ties),
         volunteers=volunteers,
+        memberships=memberships,
         welfare=model.citizens.welfare.copy(),
         composite=np.asarray(model.citizens.composite, dtype=float).copy(),
         participating=np.asarray(model.citizens.participating, dtype=bool).copy(),

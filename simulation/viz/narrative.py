@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from simulation import Event
-from simulation.i18n import t
+from simulation.i18n import join, number, t
 
 SHOWN = 8  # sentences shown at most
 
@@ -19,12 +20,8 @@ def org_label(name: str, lang: str) -> str:
     return f"{label} {number}" if label != f"sector_{sector}" else name
 
 
-def join(items: Sequence[str], lang: str) -> str:
-    """``a, b and c`` in the chosen language."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {t(lang, 'and')} {items[-1]}"
+def _names(items: Sequence[str], lang: str) -> str:
+    return join(lang, [org_label(m, lang) for m in items])
 
 
 def describe(event: Event, lang: str) -> str:
@@ -32,7 +29,7 @@ def describe(event: Event, lang: str) -> str:
     d = event.data
     kind_code = str(d.get("partnership", d.get("kind", "")))
     kind = t(lang, f"kind_{kind_code}") if kind_code else ""
-    members = join([org_label(m, lang) for m in d.get("members", [])], lang)
+    members = _names(d.get("members", []), lang)
     reason_raw = str(d.get("reason", ""))
     reason = t(lang, f"reason_{reason_raw}") if reason_raw else ""
     step = event.step
@@ -46,6 +43,8 @@ def describe(event: Event, lang: str) -> str:
             return t(lang, "ev_joined", step=step, members=members, kind=kind)
         case "left":
             return t(lang, "ev_left", step=step, members=members, kind=kind, reason=reason)
+        case "dissolved" if kind_code == "K7" and members:
+            return t(lang, "ev_dissolved_volunteers", step=step, members=members, reason=reason)
         case "dissolved" if members:
             return t(lang, "ev_dissolved", step=step, members=members, kind=kind, reason=reason)
         case "dissolved":
@@ -57,28 +56,53 @@ def describe(event: Event, lang: str) -> str:
             named = (
                 t(lang, "all_sectors")
                 if len(sectors) >= 5
-                else join([t(lang, f"sector_{s}") for s in sectors], lang)
+                else join(lang, [t(lang, f"sector_{s}") for s in sectors])
             )
             return t(
                 lang,
                 "ev_funding_cut",
                 step=step,
                 sectors=named,
-                percent=round(100 * float(d.get("magnitude", 0.0))),
+                percent=number(lang, 100 * float(d.get("magnitude", 0.0)), 0),
                 months=d.get("duration", "?"),
             )
         case "leadership_change":
             orgs = [org_label(o, lang) for o in d.get("orgs", [])]
-            shown = join(orgs[:4] + (["..."] if len(orgs) > 4 else []), lang)
+            shown = join(lang, orgs[:4] + (["..."] if len(orgs) > 4 else []))
             key = "ev_leadership_shock" if d.get("cause") == "shock" else "ev_leadership_turnover"
             return t(lang, key, step=step, orgs=shown)
         case _:
             return t(lang, "ev_other", step=step, kind=event.kind)
 
 
+def with_leavers(events: Iterable[Event]) -> list[Event]:
+    """A break-up names everyone who was in the partnership that month.
+
+    The model logs each member that leaves, then the break-up with the members still in it
+    (often one, or none); folding the leavers into the break-up tells students who split.
+    """
+    events = list(events)
+    dissolved = {(e.step, e.data.get("pid")) for e in events if e.kind == "dissolved"}
+    leavers: dict[tuple[int, object], list[str]] = {}
+    for e in events:
+        if e.kind == "left" and (e.step, e.data.get("pid")) in dissolved:
+            leavers.setdefault((e.step, e.data.get("pid")), []).extend(e.data.get("members", []))
+    merged = []
+    for event in events:
+        key = (event.step, event.data.get("pid"))
+        if event.kind == "left" and key in dissolved:
+            continue
+        if event.kind == "dissolved" and key in leavers:
+            members = [*leavers[key], *event.data.get("members", [])]
+            merged.append(replace(event, data={**event.data, "members": members}))
+        else:
+            merged.append(event)
+    return merged
+
+
 def story(events: Iterable[Event], step: int, lang: str, limit: int = SHOWN) -> list[str]:
     """Newest-first sentences about the latest months, shocks always first within a month."""
-    recent = [e for e in events if e.step >= step - 2]
+    recent = with_leavers(e for e in events if e.step >= step - 2)
     if not recent:
         if step == 0:
             return [t(lang, "narrative_empty")]

@@ -2,7 +2,8 @@
 
 The layout is fixed by sector and index (sector clusters on a pentagon, members on a sunflower
 spiral), so a node never moves between frames and the same town always looks the same: students
-can follow one organization month after month.
+can follow one organization month after month.  Each node carries ``data-org`` (its index), so
+a click on it opens the organization's details.
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from collections.abc import Sequence
 import numpy as np
 
 from simulation import Sector
-from simulation.i18n import t
+from simulation.i18n import number, t
 from simulation.viz.frame import Frame
 from simulation.viz.narrative import org_label
 from simulation.viz.style import SECTOR_COLORS, TRUST_STOPS, VOLUNTEER_COLOR, trust_color
-from simulation.viz.svg import Svg, legend
+from simulation.viz.svg import PANEL_WIDTH, SMALL, Svg, legend
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 CLUSTER_RADIUS = 0.42
-WIDTH, HEIGHT = 640.0, 545.0
-SCALE = 150.0  # pixels per layout unit
-CENTER = (WIDTH / 2, 262.0)
+WIDTH = PANEL_WIDTH
+SCALE = 118.0  # pixels per layout unit
+CENTER = (WIDTH / 2, 210.0)
+LEGEND_TOP = 400.0
+HEIGHT = LEGEND_TOP + 3 * 24 + 78
+CHAR = 0.56  # average glyph width per unit of font size, to keep labels inside the panel
 
 
 def layout(sectors: Sequence[Sector]) -> np.ndarray:
@@ -57,7 +61,7 @@ def layout(sectors: Sequence[Sector]) -> np.ndarray:
 def node_radii(budgets: np.ndarray, reference: float) -> np.ndarray:
     """Radii growing with the square root of reserves, against a fixed reference budget."""
     rel = np.sqrt(np.clip(budgets, 0.0, None) / max(reference, 1e-12))
-    return 4.0 + 6.0 * np.clip(rel, 0.0, 2.5)
+    return 4.0 + 5.0 * np.clip(rel, 0.0, 2.5)
 
 
 def to_pixels(pos: np.ndarray) -> np.ndarray:
@@ -65,28 +69,17 @@ def to_pixels(pos: np.ndarray) -> np.ndarray:
     return np.column_stack([CENTER[0] + SCALE * pos[:, 0], CENTER[1] - SCALE * pos[:, 1]])
 
 
-def draw_network(frame: Frame, lang: str, reference_budget: float) -> str:
-    """SVG of the organizations and their active partnerships."""
-    svg = Svg(
-        WIDTH,
-        HEIGHT,
-        label=t(lang, "network_title", step=frame.step),
-        css_class="kemitraan-svg kemitraan-network",
-    )
-    px = to_pixels(layout(frame.sectors))
-    radii = node_radii(frame.budgets, reference_budget)
-    memberships = np.zeros(len(frame.sectors), dtype=int)
-    for tie in frame.ties:
-        memberships[tie.a] += 1
-        memberships[tie.b] += 1
-
+def _ties(svg: Svg, frame: Frame, px: np.ndarray, lang: str) -> None:
     for tie in sorted(frame.ties, key=lambda e: e.formal):  # formal drawn on top
         a, b = px[tie.a], px[tie.b]
-        kind = t(lang, f"kind_{tie.kind}")
-        form = t(lang, "formal" if tie.formal else "informal")
-        title = (
-            f"{org_label(frame.names[tie.a], lang)} - {org_label(frame.names[tie.b], lang)}: "
-            f"{kind}, {form}, {t(lang, 'kpi_trust').lower()} {tie.trust:.2f}"
+        title = t(
+            lang,
+            "tip_tie",
+            a=org_label(frame.names[tie.a], lang),
+            b=org_label(frame.names[tie.b], lang),
+            kind=t(lang, f"kind_{tie.kind}"),
+            form=t(lang, "formal" if tie.formal else "informal"),
+            trust=number(lang, tie.trust),
         )
         svg.line(
             a[0],
@@ -100,6 +93,13 @@ def draw_network(frame: Frame, lang: str, reference_budget: float) -> str:
             title=title,
         )
 
+
+def _nodes(
+    svg: Svg, frame: Frame, px: np.ndarray, radii: np.ndarray, *, lang: str, selected: int | None
+) -> None:
+    partnerships = np.zeros(len(frame.sectors), dtype=int)
+    for index, count in frame.memberships.items():
+        partnerships[index] = count
     for host, count in sorted(frame.volunteers.items()):
         svg.circle(
             px[host, 0],
@@ -108,67 +108,80 @@ def draw_network(frame: Frame, lang: str, reference_budget: float) -> str:
             "none",
             stroke=VOLUNTEER_COLOR,
             width=2.2,
-            title=f"{org_label(frame.names[host], lang)}: {count} {t(lang, 'legend_volunteers')}",
+            title=t(lang, "tip_volunteers", org=org_label(frame.names[host], lang), count=count),
         )
     for i, sector in enumerate(frame.sectors):
+        chosen = i == selected
         svg.circle(
             px[i, 0],
             px[i, 1],
-            radii[i],
+            radii[i] + (2.0 if chosen else 0.0),
             SECTOR_COLORS[sector],
-            stroke="white",
-            width=1.2,
+            stroke="#111" if chosen else "white",
+            width=3.0 if chosen else 1.2,
             css_class="org",
-            title=f"{org_label(frame.names[i], lang)}: {frame.budgets[i]:.1f}",
+            data_org=i,
+            title=t(
+                lang,
+                "tip_org",
+                org=org_label(frame.names[i], lang),
+                reserves=number(lang, frame.budgets[i], 1),
+                count=int(partnerships[i]),
+            ),
         )
 
+
+def _sector_labels(svg: Svg, frame: Frame, px: np.ndarray, lang: str) -> None:
+    """Each sector's name above its cluster, kept inside the panel."""
     for s in Sector:
         members = [i for i, x in enumerate(frame.sectors) if x is s]
         if not members:
             continue
-        cx, cy = px[members].mean(axis=0)
-        dx, dy = cx - CENTER[0], cy - CENTER[1]
-        norm = math.hypot(dx, dy)
-        lx, ly = (cx + 88 * dx / norm, cy + 88 * dy / norm) if norm > 1 else (cx, cy - 90)
-        svg.text(
-            lx,
-            ly + 5,
-            t(lang, f"sector_{s.value}"),
-            size=15,
-            anchor="middle",
-            fill=SECTOR_COLORS[s],
-            weight="700",
-        )
+        label = t(lang, f"sector_{s.value}")
+        half = 0.5 * CHAR * SMALL * len(label) + 4
+        x = min(max(float(px[members, 0].mean()), half), WIDTH - half)
+        y = max(float(px[members, 1].min()) - 12, SMALL + 2)
+        svg.text(x, y, label, anchor="middle", fill=SECTOR_COLORS[s], weight="700")
 
-    if not frame.ties and not frame.volunteers:
-        svg.rect(CENTER[0] - 190, CENTER[1] - 16, 380, 32, "white", opacity=0.92, stroke="#cccccc")
-        svg.text(
-            CENTER[0],
-            CENTER[1] + 5,
-            t(lang, "network_empty"),
-            size=13,
-            anchor="middle",
-            fill="#444",
-        )
 
-    # legend: line styles and volunteers, then the trust scale
+def _legend(svg: Svg, lang: str) -> None:
     legend(
         svg,
-        20,
-        HEIGHT - 62,
+        16,
+        LEGEND_TOP,
         [
             ("line", "#555", t(lang, "formal")),
             ("dash", "#555", t(lang, "informal")),
             ("ring", VOLUNTEER_COLOR, t(lang, "legend_volunteers")),
         ],
-        columns=3,
-        col_width=205,
-        size=12.5,
     )
     svg.gradient("trust-scale", TRUST_STOPS)
-    x0, y0, w = 150.0, HEIGHT - 34, 340.0
-    svg.text(x0 - 8, y0 + 10, t(lang, "legend_trust"), size=11, anchor="end", fill="#333")
-    svg.rect(x0, y0, w, 12, "url(#trust-scale)")
+    x0, y0, w = 24.0, LEGEND_TOP + 3 * 24 + 4, WIDTH - 60
+    svg.text(x0, y0 + 6, t(lang, "legend_trust"), fill="#333")
+    svg.rect(x0, y0 + 14, w, 12, "url(#trust-scale)")
     for v in (0.0, 0.25, 0.5, 0.75, 1.0):
-        svg.text(x0 + v * w, y0 + 26, f"{v:g}", size=10, anchor="middle", fill="#555")
+        svg.text(x0 + v * w, y0 + 46, number(lang, v, 2, trim=True), anchor="middle", fill="#444")
+
+
+def draw_network(
+    frame: Frame, lang: str, reference_budget: float, selected: int | None = None
+) -> str:
+    """SVG of the organizations and their active partnerships (``selected`` outlined)."""
+    svg = Svg(
+        WIDTH,
+        HEIGHT,
+        label=t(lang, "network_title", step=frame.step),
+        css_class="kemitraan-svg kemitraan-network",
+    )
+    px = to_pixels(layout(frame.sectors))
+    radii = node_radii(frame.budgets, reference_budget)
+    _ties(svg, frame, px, lang)
+    _nodes(svg, frame, px, radii, lang=lang, selected=selected)
+    _sector_labels(svg, frame, px, lang)
+    if not frame.ties and not frame.volunteers:
+        message = t(lang, "network_empty")
+        width = min(WIDTH - 8, CHAR * SMALL * len(message) + 24)
+        svg.rect(CENTER[0] - width / 2, CENTER[1] - 18, width, 34, "white", opacity=0.92)
+        svg.text(CENTER[0], CENTER[1] + 5, message, anchor="middle", fill="#333")
+    _legend(svg, lang)
     return str(svg)

@@ -6,15 +6,25 @@ every change goes through here, so the page components only ask for frames and s
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
+import pandas as pd
 from pydantic import ValidationError
 
 from simulation import Governance, ModelParams, PartnershipModel, Shock
-from simulation.scenario import Scenario, default_scenario, list_scenarios, load_scenario
+from simulation.scenario import (
+    SCENARIO_DIR,
+    Scenario,
+    default_scenario,
+    list_scenarios,
+    load_scenario,
+)
 from simulation.viz.frame import Frame, take
 
 SEED_MAX = 2**63 - 1  # as scenario files allow
@@ -80,17 +90,69 @@ def scenario_names() -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class Partner:
+    """One partner of an inspected organization and the trust between them."""
+
+    name: str
+    kinds: tuple[str, ...]  # the kinds of the partnerships they share
+    trust_in: float  # how much the inspected organization trusts this partner
+    trust_from: float  # how much this partner trusts the inspected organization
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What a click on an organization shows: who it is, what it holds, whom it trusts."""
+
+    index: int
+    name: str
+    sector: str
+    reserves: float
+    income: float
+    partnerships: int
+    partners: tuple[Partner, ...]
+
+
+def scenario_text(scenario: Scenario, lang: str) -> tuple[str, str]:
+    """Title and description of ``scenario`` in ``lang`` (English: its name and description)."""
+    text = scenario.translations.get(lang)  # type: ignore[call-overload]
+    if text is not None:
+        return text.title, text.description
+    return scenario.name, scenario.description
+
+
+@cache
+def _titles(lang: str, stamp: tuple[tuple[str, float], ...]) -> dict[str, str]:
+    del stamp  # part of the cache key only: an edited file is read again
+    titles = {}
+    for name in scenario_names():
+        try:
+            titles[name] = scenario_text(load_scenario(name), lang)[0]
+        except ValueError:  # a broken file still appears, by name; picking it reports why
+            titles[name] = name
+    return titles
+
+
+def scenario_titles(lang: str) -> dict[str, str]:
+    """Every scenario's title in ``lang`` for the picker, by file name."""
+    stamp = tuple(sorted((p.stem, p.stat().st_mtime) for p in SCENARIO_DIR.glob("*.toml")))
+    return _titles(lang, stamp)
+
+
 class Session:
     """Holds the model of one tab; every method takes the lock, so Play and clicks never race."""
 
-    def __init__(self, scenario: str = "default") -> None:
+    def __init__(self, scenario: str = "default", query: str = "") -> None:
         self.lock = threading.RLock()
         self.scenario: Scenario = (
             load_scenario(scenario) if scenario in scenario_names() else default_scenario()
         )
-        self.scenario_name = scenario
+        self.scenario_name = scenario if scenario in scenario_names() else "default"
         self.seed = int(self.scenario.seed)
         self.levers = self.scenario_levers()
+        self.previous: pd.DataFrame | None = None  # the last run's metrics, drawn faintly
+        self.play_token = 0
+        self.apply_query(query)
         self.model = self._build()
 
     # ----------------------------------------------------------------- settings
@@ -122,16 +184,60 @@ class Session:
         self.reference_budget = float(np.median(budgets)) if budgets.size else 1.0
         return model
 
+    # ----------------------------------------------------------------- the address bar
+    def query(self) -> str:
+        """Scenario, seed and the levers that differ from the scenario, as a URL query."""
+        base = self.scenario_levers()
+        changed = {k: v for k, v in self.levers.items() if v != base[k]}
+        values = {"scenario": self.scenario_name, "seed": self.seed}
+        values.update({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in changed.items()})
+        return urlencode(values)
+
+    def apply_query(self, query: str) -> None:
+        """Take scenario, seed and levers from a URL query; unknown or bad values are ignored.
+
+        A shared link must never break the page, so anything that does not parse keeps the
+        scenario's own value.
+        """
+        values = dict(parse_qsl(query.lstrip("?")))
+        name = values.get("scenario")
+        if name and name in scenario_names() and name != self.scenario_name:
+            self.scenario = load_scenario(name)
+            self.scenario_name = name
+            self.seed = int(self.scenario.seed)
+            self.levers = self.scenario_levers()
+        with contextlib.suppress(ValueError):
+            self.seed = parse_seed(values["seed"]) if "seed" in values else self.seed
+        for lever in LEVERS:
+            try:
+                number = float(values[lever.name])
+            except (KeyError, ValueError):
+                continue
+            if lever.min <= number <= lever.max:
+                self.levers[lever.name] = number
+        if values.get(GOVERNANCE) in GOVERNANCE_MODES:
+            self.levers[GOVERNANCE] = values[GOVERNANCE]
+        try:
+            self.params()
+        except ValidationError:  # levers that do not fit together: the scenario's own values
+            self.levers = self.scenario_levers()
+
     # ----------------------------------------------------------------- commands
+    def _keep_previous(self) -> None:
+        if self.model.steps > 0:
+            self.previous = self.model.metrics_frame()
+
     def reset(self) -> None:
-        """A fresh model from the scenario, the levers and the seed."""
+        """A fresh model from the scenario, the levers and the seed (the old run is kept faint)."""
         with self.lock:
+            self._keep_previous()
             self.model = self._build()
 
     def load(self, name: str) -> None:
         """Switch to scenario ``name`` (its levers and seed too) and reset."""
         scenario = load_scenario(name)
         with self.lock:
+            self._keep_previous()
             self.scenario = scenario
             self.scenario_name = name
             self.seed = int(scenario.seed)
@@ -156,6 +262,36 @@ class Session:
             for _ in range(months):
                 self.model.step()
 
+    def begin_play(self) -> int:
+        """A new Play loop's token; every older loop stops at its next step."""
+        with self.lock:
+            self.play_token += 1
+            return self.play_token
+
+    def play_step(self, token: int) -> bool:
+        """One month for the Play loop holding ``token``; False (no step) if a newer loop or
+        Pause has taken over, so Play, Pause, Play never runs two loops."""
+        with self.lock:
+            if token != self.play_token:
+                return False
+            self.model.step()
+            return True
+
+    def stop_play(self) -> None:
+        """Retire the running Play loop (Pause, Reset, a new scenario)."""
+        with self.lock:
+            self.play_token += 1
+
+    @property
+    def month(self) -> int:
+        """The model's month."""
+        return int(self.model.steps)
+
+    @property
+    def horizon(self) -> int:
+        """The scenario's run length in months."""
+        return int(self.scenario.steps)
+
     def shock(self, kind: str) -> None:
         """Apply a funding cut or a leadership change to the running model now."""
         spec = FUNDING_CUT if kind == "funding_cut" else LEADERSHIP_CHANGE
@@ -166,3 +302,50 @@ class Session:
         """A snapshot for drawing."""
         with self.lock:
             return take(self.model)
+
+    def csv(self) -> str:
+        """The run so far, one row per month (what the trend charts draw), as CSV text."""
+        with self.lock:
+            return self.model.metrics_frame().to_csv(index=False)
+
+    def inspect(self, index: int) -> Inspection:
+        """Sector, reserves, partnerships and trust of organization ``index``."""
+        with self.lock:
+            model = self.model
+            org = model.organizations[index]
+            trust = model.trust
+            kinds: dict[int, list[str]] = {}
+            for ps in org.memberships:
+                for other in ps.members:
+                    if other is not org:
+                        kinds.setdefault(other.index, []).append(ps.kind)
+            partners = tuple(
+                Partner(
+                    name=model.organizations[j].name,
+                    kinds=tuple(sorted(set(k))),
+                    trust_in=float(trust[index, j]),
+                    trust_from=float(trust[j, index]),
+                )
+                for j, k in sorted(kinds.items())
+            )
+            return Inspection(
+                index=index,
+                name=org.name,
+                sector=org.sector.value,
+                reserves=float(org.budget),
+                income=float(org.income),
+                partnerships=len(org.memberships),
+                partners=partners,
+            )
+
+
+@cache
+def warm_up() -> None:
+    """Build and step a throwaway model, so numba compiles (or loads) the model's kernels now,
+    before a visitor's first Step, which would otherwise wait several seconds with no sign.
+
+    Once per process: solara executes ``app.py`` again for every new tab.
+    """
+    model = PartnershipModel(rng=0, params=default_scenario().model)
+    model.step()
+    model.step()

@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from simulation.i18n import number
+
 FONT = "Roboto, 'Helvetica Neue', Arial, sans-serif"
+# Every view is at most PANEL_WIDTH units wide and writes no text smaller than SMALL units, so
+# text stays at or above 12 CSS px wherever a view is shown at least 345 px wide (a phone
+# held upright, one of two columns on a 1024 px projector).
+PANEL_WIDTH = 480.0
+SMALL = 17.0
+TITLE = 19.0
 
 
 def _num(v: float) -> str:
@@ -89,8 +97,9 @@ class Svg:
         opacity: float | None = None,
         title: str | None = None,
         css_class: str | None = None,
+        data_org: int | None = None,
     ) -> None:
-        """A circle (``fill="none"`` for a ring)."""
+        """A circle (``fill="none"`` for a ring); ``data_org`` tags an organization for clicks."""
         a = _attrs(
             cx=float(cx),
             cy=float(cy),
@@ -100,6 +109,7 @@ class Svg:
             stroke_width=None if width is None else float(width),
             fill_opacity=opacity,
             class_=css_class,
+            data_org=data_org,
         )
         self.parts.append(f"<circle {a}>{_title(title)}</circle>")
 
@@ -165,7 +175,7 @@ class Svg:
         y: float,
         content: str,
         *,
-        size: float = 12.0,
+        size: float = SMALL,
         anchor: str = "start",
         fill: str = "#222",
         weight: str | None = None,
@@ -222,11 +232,11 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def fmt_tick(v: float) -> str:
-    """Short tick label: 0.25, 12, 1.5k."""
+def fmt_tick(v: float, lang: str = "en") -> str:
+    """Short tick label in the language's number format: 0.25 / 0,25, 12, 1.5k / 1,5k."""
     if abs(v) >= 1000:
-        return f"{v / 1000:g}k"
-    return f"{v:.10g}" if v == int(v) else f"{v:.3g}"
+        return f"{number(lang, v / 1000, digits=1, trim=True)}k"
+    return number(lang, v, digits=3, trim=True)
 
 
 @dataclass
@@ -260,38 +270,33 @@ class Axes:
         xticks: Sequence[float] | None = None,
         yticks: Sequence[float] | None = None,
         grid: bool = True,
+        lang: str = "en",
     ) -> None:
-        """Axis lines, ticks, grid, labels and title."""
+        """Axis lines, ticks, grid, labels and title (tick numbers in ``lang``'s format)."""
         xticks = nice_ticks(*self.xlim) if xticks is None else xticks
         yticks = nice_ticks(*self.ylim) if yticks is None else yticks
         for v in yticks:
             py = self.sy(v)
             if grid:
                 svg.line(self.x, py, self.x + self.w, py, "#e3e3e3", width=1.0)
-            svg.text(self.x - 5, py + 4, fmt_tick(v), size=10, anchor="end", fill="#555")
+            svg.text(self.x - 6, py + 6, fmt_tick(v, lang), anchor="end", fill="#444")
         for v in xticks:
             px = self.sx(v)
             svg.line(px, self.y + self.h, px, self.y + self.h + 4, "#888", width=1.0)
-            svg.text(px, self.y + self.h + 16, fmt_tick(v), size=10, anchor="middle", fill="#555")
+            svg.text(px, self.y + self.h + 22, fmt_tick(v, lang), anchor="middle", fill="#444")
         svg.line(self.x, self.y + self.h, self.x + self.w, self.y + self.h, "#888", width=1.0)
         svg.line(self.x, self.y, self.x, self.y + self.h, "#888", width=1.0)
         if title:
-            svg.text(self.x, self.y - 8, title, size=13, weight="600")
+            svg.text(self.x - 50, self.y - 14, title, size=TITLE, weight="600")
         if xlabel:
             svg.text(
-                self.x + self.w / 2,
-                self.y + self.h + 32,
-                xlabel,
-                size=11,
-                anchor="middle",
-                fill="#333",
+                self.x + self.w / 2, self.y + self.h + 46, xlabel, anchor="middle", fill="#333"
             )
         if ylabel:
             svg.text(
-                self.x - 38,
+                self.x - 46,
                 self.y + self.h / 2,
                 ylabel,
-                size=11,
                 anchor="middle",
                 fill="#333",
                 rotate=-90,
@@ -306,7 +311,7 @@ def legend(
     *,
     columns: int = 1,
     col_width: float = 150.0,
-    size: float = 10.5,
+    size: float = SMALL,
 ) -> None:
     """Legend rows of (kind, colour, label); kind is "line", "dash", "box", "dot" or "ring"."""
     for i, (kind, color, label) in enumerate(items):
@@ -328,4 +333,4 @@ def legend(
             svg.circle(cx + 11, cy, 6, color)
         elif kind == "ring":
             svg.circle(cx + 11, cy, 6, "none", stroke=color, width=2.0)
-        svg.text(cx + 28, cy + 4, label, size=size, fill="#333")
+        svg.text(cx + 28, cy + 6, label, size=size, fill="#333")

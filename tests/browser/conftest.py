@@ -111,10 +111,12 @@ class Traffic:
     errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def offline_page(browser, viz_url):
-    """A fresh tab (a fresh model) with every non-local request aborted and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def open_tab(browser, url: str, width: int = 1400, height: int = 1000):
+    """A fresh tab (a fresh model) at ``url``; every non-local request is aborted and recorded.
+
+    Returns the page, its traffic record and its browser context (close it when done).
+    """
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(30_000)
     traffic = Traffic()
@@ -134,10 +136,32 @@ def offline_page(browser, viz_url):
     )
     page.on("requestfailed", lambda req: traffic.failed.append(f"failed {req.url}"))
     page.on("pageerror", lambda err: traffic.errors.append(str(err)))
-    page.goto(viz_url)
+    page.goto(url)
     page.wait_for_selector(".kemitraan-main svg.kemitraan-network", state="visible")
+    return page, traffic, context
+
+
+@pytest.fixture
+def offline_page(browser, viz_url):
+    """A fresh tab at 1400x1000."""
+    page, traffic, context = open_tab(browser, viz_url)
     yield page, traffic
     context.close()
+
+
+@pytest.fixture
+def tab(browser, viz_url):
+    """Opens tabs of any size (and address query) and closes them after the test."""
+    contexts = []
+
+    def make(width: int = 1400, height: int = 1000, query: str = ""):
+        page, traffic, context = open_tab(browser, viz_url + query, width, height)
+        contexts.append(context)
+        return page, traffic
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -57,13 +57,13 @@ def assert_offline_clean(traffic) -> None:
 def test_page_loads_offline_and_main_pane_shows_views(offline_page, shots) -> None:
     page, traffic = offline_page
     views = page.locator(VIEWS)
-    assert views.count() == 3
-    for i in range(3):
+    assert views.count() == 7  # the network, four trend panels, two community panels
+    for i in range(7):
         box = views.nth(i).bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 200
     assert page.locator("svg.kemitraan-network circle.org").count() == 50
     assert page.locator("svg.kemitraan-community rect").count() > 20
-    assert page.locator("svg.kemitraan-trends polyline, svg.kemitraan-trends circle").count() >= 5
+    assert page.locator("svg.kemitraan-trend polyline, svg.kemitraan-trend circle").count() >= 5
     page.screenshot(path=str(shots / "01-loaded.png"))
     assert_offline_clean(traffic)
 
@@ -117,7 +117,7 @@ def test_language_switch_translates_the_page(offline_page, shots) -> None:
     assert month(page) == "Bulan 0"
     assert "Siapa bekerja sama" in page.inner_text(".kemitraan-main")
     assert "kemitraan formal (D1)" in page.inner_html("svg.kemitraan-network")
-    assert "Kesehatan" in page.inner_html("svg.kemitraan-community")
+    assert "Kesehatan" in page.inner_html("svg.kemitraan-domains")
     step(page, 2)
     page.screenshot(path=str(shots / "05-bahasa-indonesia.png"))
     page.click(".kemitraan-language button:has-text('English')")
