@@ -10,10 +10,10 @@ import pytest
 
 from simulation.experiments.patterns import (
     LEVELS,
-    PATTERNS_FILE,
     PatternError,
     load_patterns,
     model_outputs,
+    patterns_file,
 )
 
 
@@ -75,15 +75,15 @@ def _write(tmp_path: Path, first: str, n: int = 6) -> Path:
         (('statistic = "change"', 'statistic = "effect"'), "reference_set is required"),
         (
             ('scenario = "baseline"', 'scenario = "baseline"\nset = { accountability = true }'),
-            "set.accountability: a number",
+            "set: key 'accountability'",
         ),
         (
             ('scenario = "baseline"', 'scenario = "baseline"\nset = { accountability = 1.5 }'),
-            "set.accountability",
+            "set: key 'accountability'",
         ),
         (
             ('scenario = "baseline"', 'scenario = "baseline"\nset = { no_such_parameter = 1.0 }'),
-            "set.no_such_parameter",
+            "set: unknown key 'no_such_parameter'",
         ),
     ],
 )
@@ -108,7 +108,7 @@ def test_file_level_faults(tmp_path: Path) -> None:
         load_patterns(bad)
     fifo = tmp_path / "fifo.toml"
     os.mkfifo(fifo)
-    with pytest.raises(PatternError, match="no such file"):  # no hang on a FIFO
+    with pytest.raises(PatternError, match="not a regular file"):  # no hang on a FIFO
         load_patterns(fifo)
     assert load_patterns(_write(tmp_path, GOOD.format(i=0)))  # the good one loads
 
@@ -116,5 +116,5 @@ def test_file_level_faults(tmp_path: Path) -> None:
 def test_the_patterns_file_is_not_taken_for_an_experiment() -> None:
     from simulation.experiments.definition import list_experiments
 
-    assert PATTERNS_FILE.is_file()
+    assert patterns_file().is_file()
     assert "patterns" not in {e.name for e in list_experiments()}

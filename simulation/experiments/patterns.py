@@ -12,23 +12,27 @@ unknown scenario or model parameter, each give one line naming the file and the 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulation import shipped
+from simulation.inputs import InputError, read_toml, validate
 from simulation.params import ModelParams
 from simulation.sweep.spec import EXTRA_OUTCOMES, SHOCK_OUTCOMES
 
-PATTERNS_FILE = Path(__file__).resolve().parents[2] / "experiments" / "patterns" / "patterns.toml"
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 LEVELS = ("organization", "partnership", "town")
 Scalar = bool | int | float | str
 
 
 class PatternError(ValueError):
     """A patterns file that cannot be used; `str()` is one line naming the file and the key."""
+
+
+def patterns_file() -> Path:
+    """The shipped patterns file (`experiments/patterns/patterns.toml` in the repository)."""
+    return shipped.folder("experiments") / "patterns" / "patterns.toml"
 
 
 def model_outputs() -> frozenset[str]:
@@ -98,21 +102,9 @@ class PatternsFile(BaseModel):
         return self
 
 
-def _error(path: Path, exc: ValidationError) -> PatternError:
-    err = exc.errors()[0]
-    loc = list(err["loc"])
-    if loc[:1] == ["pattern"] and len(loc) > 1 and isinstance(loc[1], int):
-        loc[1] = f"pattern[{loc[1]}]"
-        loc = loc[1:]
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    got = err.get("input")
-    shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
-    return PatternError(f"{path}: {key}: {err['msg']}{shown}")
-
-
 def _check_against_model(path: Path, patterns: tuple[Pattern, ...]) -> None:
     outputs = model_outputs()
-    scenarios = {p.stem for p in SCENARIOS_DIR.glob("*.toml")}
+    scenarios = {p.stem for p in shipped.files("scenarios")}
     for i, p in enumerate(patterns):
         where = f"{path}: pattern[{i}] ({p.id})"
         if not p.needs_output and p.metric not in outputs:
@@ -125,31 +117,18 @@ def _check_against_model(path: Path, patterns: tuple[Pattern, ...]) -> None:
             raise PatternError(f"{where}: scenario {p.scenario!r} unknown (allowed: {known})")
         for key in ("set", "reference_set"):
             overrides = getattr(p, key) or {}
-            for name, value in overrides.items():
-                field = ModelParams.model_fields.get(name)
-                if isinstance(value, bool) and field is not None and field.annotation is not bool:
-                    raise PatternError(f"{where}: {key}.{name}: a number, not {value!r}")
             try:
-                ModelParams.model_validate(overrides)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                name = ".".join(str(x) for x in err["loc"])
-                raise PatternError(f"{where}: {key}.{name}: {err['msg']}") from None
+                validate(ModelParams, overrides, f"{where}: {key}")
+            except InputError as exc:
+                raise PatternError(str(exc)) from None
 
 
-def load_patterns(path: Path = PATTERNS_FILE) -> tuple[Pattern, ...]:
-    """Read and validate the patterns file."""
-    if not path.is_file():
-        raise PatternError(f"{path}: no such file (allowed: a regular TOML file)")
+def load_patterns(path: Path | None = None) -> tuple[Pattern, ...]:
+    """Read and validate the patterns file (by default the one shipped with the package)."""
+    path = path or patterns_file()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PatternError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise PatternError(f"{path}: not UTF-8 text") from None
-    try:
-        patterns = tuple(PatternsFile.model_validate(data).patterns)
-    except ValidationError as exc:
-        raise _error(path, exc) from None
+        patterns = tuple(validate(PatternsFile, read_toml(path), str(path)).patterns)
+    except InputError as exc:
+        raise PatternError(str(exc)) from None
     _check_against_model(path, patterns)
     return patterns
