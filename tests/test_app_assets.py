@@ -20,6 +20,11 @@ def test_offline_env_serves_from_the_cache_and_never_from_a_cdn() -> None:
     assert Path(env["SOLARA_ASSETS_PROXY_CACHE_DIR"]) == assets.cache_dir()
     assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "30m"  # a vanished tab is freed, not kept a day
+    assert (
+        assets.offline_env({"SOLARA_KERNEL_CULL_TIMEOUT": "2h"})["SOLARA_KERNEL_CULL_TIMEOUT"]
+        == "2h"
+    )
 
 
 def test_missing_files_are_listed_by_package(tmp_path: Path) -> None:

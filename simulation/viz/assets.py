@@ -61,6 +61,10 @@ def offline_env(base: dict[str, str] | None = None) -> dict[str, str]:
             "MPLBACKEND": "Agg",
         }
     )
+    # A tab closed normally frees its model at once; one that vanished without closing (a
+    # phone locked, a browser killed) is kept this long for a reconnect, then freed (solara's
+    # own default is a day, which a class of forty phones would fill memory with).
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "30m")
     return env
 
 
