@@ -9,12 +9,12 @@ when something asks for it (`PartnershipModel.citizen`).
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from mesa import Agent
 
+from .cooperation import draw_cooperation
 from .params import DOMAINS, Sector
 from .partnership import VOLUNTEER_HOSTS
 
@@ -73,55 +73,9 @@ GRANT_SHARE = 0.12
 GRANT_SEEKERS = frozenset({Sector.NGO, Sector.COMMUNITY})
 K7_HOST_CHANCE = 0.25  # share of a host's partner searches that start a volunteer group
 CHOICE_TEMPERATURE = 0.2  # softmax temperature of partner choice (scores are of order 1)
+WORTH_IT = 1.0  # a member leaves a pool that pays it less than going alone (loner payoff)
 MAX_RESERVE_MONTHS = 12.0  # cap on opening reserves, in months of income
 MONEY_WEIGHT = 0.3  # weight of a candidate's money in its attractiveness
-
-
-class Cooperation(IntEnum):
-    """Contribution types of Fischbacher, Gaechter & Fehr (2001, strategy method)."""
-
-    FREE_RIDER = 0  # gives nothing whatever others give (about a third)
-    CONDITIONAL = 1  # gives about what it believes others give (about half)
-    HUMP = 2  # gives more as others give more, up to half, then less (14 %)
-    UNCONDITIONAL = 3  # gives a fixed share whatever others do (the rest, about 6 %)
-
-
-# Shares among organizations that are not free riders: 50 / 14 / 6 out of 70 (FGF 2001).
-NON_FREE_RIDER_SHARES = (50 / 70, 14 / 70, 6 / 70)
-
-
-def draw_cooperation(free_rider_share: float, rng: np.random.Generator) -> Cooperation:
-    """One organization's contribution type, with the FGF (2001) shares."""
-    rest = 1.0 - free_rider_share
-    weights = (free_rider_share, *(rest * w for w in NON_FREE_RIDER_SHARES))
-    return Cooperation(int(rng.choice(len(weights), p=np.asarray(weights) / sum(weights))))
-
-
-def contribution_shares(
-    types: np.ndarray,
-    beliefs: np.ndarray,
-    own_share: np.ndarray,
-    *,
-    slope: float,
-    mpcr: np.ndarray,
-    deterred: np.ndarray,
-) -> np.ndarray:
-    """Share of its promise each member decides to give (pools x organizations).
-
-    `beliefs` is what a member expects its partners to give (a share of their promises).
-    Conditional cooperators give `slope` x belief (imperfect conditional cooperation,
-    Fischbacher & Gaechter 2010), hump-shaped types `slope` x min(belief, 1 - belief),
-    unconditional types their own fixed share, free riders nothing. Giving everything is
-    every type's choice when it pays privately (mpcr >= 1: no dilemma) or when a sanction
-    for the shortfall is expected (`deterred`, formal partnerships, D1).
-    """
-    t = types[None, :]
-    share = np.select(
-        [t == Cooperation.CONDITIONAL, t == Cooperation.HUMP, t == Cooperation.UNCONDITIONAL],
-        [slope * beliefs, slope * np.minimum(beliefs, 1.0 - beliefs), own_share[None, :]],
-        default=0.0,
-    )
-    return np.where(deterred | (mpcr >= 1.0), 1.0, np.clip(share, 0.0, 1.0))
 
 
 class Organization(Agent):
@@ -206,6 +160,20 @@ class Organization(Agent):
         if model.rng.random() >= model.alignment[self.index, pick]:
             return
         model.start_or_join(self, model.organizations[pick])
+
+    def reason_to_leave(self, ps: Partnership, *, trust: float) -> str | None:
+        """Why this member would leave `ps` now, or None (C2, C1; D1 terms, D2 free exit).
+
+        It leaves when its mean trust in the others is below `trust_threshold`, or when
+        the pool pays it less than going alone (its smoothed payoff ratio below WORTH_IT,
+        the loner's payoff; Hauert et al. 2002) and it is free to go: the partnership is
+        informal or its formal term has just ended.
+        """
+        if trust < self.model.p.trust_threshold:
+            return "distrust"
+        if ps.values[self.index] < WORTH_IT and (not ps.formal or ps.term_over):
+            return "poor value"
+        return None
 
     def partner_scores(self) -> np.ndarray:
         """How attractive every organization is as a partner: the expertise it adds where

@@ -40,9 +40,9 @@ from .agents import (
     ORGANIZATION_CLASSES,
     Citizen,
     Organization,
-    contribution_shares,
 )
 from .audit import missing_share
+from .cooperation import contribution_shares
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS
 from .params import DOMAINS, ModelParams, Sector, Shock
@@ -58,7 +58,6 @@ GOOD_CONTRIBUTION = 0.75  # a partner giving less than this share of what was ex
 OPERATION_MEMORY = 0.9  # weight of the past in the size of an organization's operations
 RESERVE_MEMORY = 0.9  # weight of the past in a pool's usual monthly inflow
 VALUE_MEMORY = 0.8  # weight of the past in members' running value of a partnership
-WORTH_IT = 1.0  # a member leaves a pool that pays it less than going alone (loner payoff)
 VOLUNTEER_DROPOUT = 0.05
 TIE_GAIN, TIE_DECAY, TIE_MIN = 0.1, 0.98, 0.02
 ACCOUNTABILITY_GAIN, ACCOUNTABILITY_DECAY = 0.05, 0.01
@@ -272,9 +271,14 @@ class PartnershipModel(Model):
         """Organizations look for partners: benefit, trust, goals and culture decide (C1, C3)."""
         if self.p.partnering_rate == 0:
             return
-        self.membership_counts = np.array([len(o.memberships) for o in self.organizations])
-        order = [self.organizations[i] for i in self.rng.permutation(len(self.organizations))]
-        AgentSet(order).do("look_for_partners")
+        orgs = self.organizations
+        self.membership_counts = np.array([len(o.memberships) for o in orgs])
+        # Nobody leaves during formation, so an organization at its cap now stays there and
+        # would do nothing (and draw nothing): leaving it out changes no result.
+        free = self.membership_counts < self.p.max_memberships
+        order = [orgs[i] for i in self.rng.permutation(len(orgs)) if free[i]]
+        if order:
+            AgentSet(order).do("look_for_partners")
 
     def _refresh_org_matrices(self) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1)."""
@@ -398,7 +402,7 @@ class PartnershipModel(Model):
         share of its spending scaled by trust (D2). An announced cut scales the promise down,
         and promises beyond MAX_COMMITTED of an organization's spending are scaled down too:
         neither is a broken promise. Each member then gives the share its contribution type
-        chooses (agents.contribution_shares), unless its hand trembles (defection_rate) or
+        chooses (cooperation.contribution_shares), unless its hand trembles (defection_rate) or
         its income fell far below what was announced (C4). Returns what was paid and the
         share each member chose, both (P x O).
         """
@@ -611,7 +615,10 @@ class PartnershipModel(Model):
         if self.p.division_of_labour:
             masked = np.where(m[:, :, None] > 0, self.expertise[None, :, :], -1.0)
             best = masked.argmax(axis=1)  # (P x D)
-            return (np.arange(m.shape[1])[None, :, None] == best[:, None, :]).astype(float)
+            runners = np.zeros(masked.shape)
+            pools, domains = np.indices(best.shape)
+            runners[pools, best, domains] = 1.0
+            return runners
         share = weights / weights.sum(axis=1, keepdims=True)
         return np.repeat(share[:, :, None], len(DOMAINS), axis=2)
 
@@ -782,10 +789,9 @@ class PartnershipModel(Model):
             leaving: list[tuple[Organization, str]] = []
             if len(ps.members) > 1:
                 for m in ps.members:
-                    if trusts[k, m.index] < p.trust_threshold:
-                        leaving.append((m, "distrust"))
-                    elif ps.values[m.index] < WORTH_IT and (not ps.formal or ps.term_over):
-                        leaving.append((m, "poor value"))
+                    reason = m.reason_to_leave(ps, trust=float(trusts[k, m.index]))
+                    if reason:
+                        leaving.append((m, reason))
             someone_stays = len(leaving) < len(ps.members)
             for m, reason in leaving:
                 if ps.formal and not ps.term_over and someone_stays:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from simulation import PartnershipModel, audit, payoff, trust
 from simulation import welfare as wf
-from simulation.agents import Cooperation, contribution_shares, draw_cooperation
+from simulation.cooperation import Cooperation, contribution_shares, draw_cooperation
 
 rates = st.floats(0.0, 1.0, allow_nan=False)
 unit = st.floats(0.0, 1.0, allow_nan=False)
