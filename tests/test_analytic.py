@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation import PartnershipModel, audit, payoff, trust
+from simulation import PartnershipModel, Sector, audit, funding, payoff, trust
 from simulation import welfare as wf
 from simulation.cooperation import Cooperation, contribution_shares, draw_cooperation
 
@@ -294,3 +294,113 @@ def test_model_sen_welfare_is_mean_times_one_minus_gini():
     composite = model.citizens.composite.astype(float)
     assert model.gini == pytest.approx(wf.gini(composite))
     assert model.sen_welfare == pytest.approx(composite.mean() * (1 - model.gini), rel=1e-6)
+
+
+# --------------------------------------------------------------------------- edge cases
+def test_fixed_point_without_any_experience_rates_is_zero():
+    """With q a+ + (1-q) a- = 0 (no movement at all) the stationary mean is defined as 0."""
+    assert trust.asymmetric_fixed_point(0.0, 0.1, 0.0) == 0.0
+    assert trust.asymmetric_fixed_point(1.0, 0.0, 0.3) == 0.0
+
+
+def test_beta_evidence_is_clipped_to_valid_counts():
+    """Pseudo-counts never go negative: low trust gives r = 0, high trust s = 0."""
+    r, s = trust.beta_evidence(np.array([0.1, 0.5, 0.95]))
+    assert r == pytest.approx([0.0, 1.0, 2.8])
+    assert s == pytest.approx([2.0, 1.0, 0.0])
+
+
+def test_trust_network_observes_a_single_pair():
+    """One observation is applied (not skipped as if empty); the Beta rule counts it."""
+    for rule in ("asymmetric", "beta"):
+        net = trust.TrustNetwork(np.full((2, 2), 0.5), rule=rule, gain=0.1, loss=0.3, forgetting=1)
+        net.observe(np.array([0]), np.array([1]), np.array([True]))
+        assert net.matrix[0, 1] > 0.5 and net.matrix[1, 0] == 0.5, rule
+
+
+@pytest.mark.parametrize("rule", ["asymmetric", "beta"])
+def test_trust_reset_moves_part_way_back_to_the_start(rule):
+    """A leadership change (C7) takes `fraction` of built trust back to its initial value,
+    in both directions of the relationships of that organization only; self-trust stays 1."""
+    n = 3
+    net = trust.TrustNetwork(np.full((n, n), 0.5), rule=rule, gain=0.2, loss=0.3, forgetting=0.9)
+    i, j = np.nonzero(~np.eye(n, dtype=bool))
+    for _ in range(5):
+        net.observe(i, j, np.ones(i.size, dtype=bool))
+    built = net.matrix.copy()
+    net.reset(0, 0.25)
+    after = net.matrix
+    expected = 0.5 + (built - 0.5) * 0.75
+    if rule == "asymmetric":
+        assert after[0, 1] == pytest.approx(expected[0, 1])
+        assert after[1, 0] == pytest.approx(expected[1, 0])
+    else:
+        r0, s0 = trust.beta_evidence(np.array(0.5))
+        assert net.r[0, 1] > r0 and net.s[0, 1] < s0
+        assert after[0, 1] == pytest.approx(trust.beta_trust(net.r[0, 1], net.s[0, 1]))
+        assert 0.5 < after[0, 1] < built[0, 1]
+    assert after[1, 2] == built[1, 2]  # other relationships are untouched
+    assert after[0, 0] == 1.0
+    net.reset(1, 1.0)
+    assert after[1, 2] == pytest.approx(0.5) and after[2, 1] == pytest.approx(0.5)
+
+
+def test_member_payoffs_of_a_lone_member():
+    """A pool with one member (a K7 host) shares its good with nobody: N = 1."""
+    assert payoff.member_payoffs([10.0, 0.0], [4.0, 0.0], 1.5) == pytest.approx([12.0, 0.0])
+
+
+# --------------------------------------------------------------------------- funding
+def test_volatile_income_has_the_base_as_its_mean():
+    """Lognormal income base * exp(s e - s^2/2) has mean base (the -s^2/2 correction);
+    zero volatility or zero sensitivity gives exactly the base."""
+    rng = np.random.default_rng(1)
+    base = np.full(200_000, 2.0)
+    income = funding.volatile_income(base, np.full(base.size, 1.2), 0.5, rng)
+    se = income.std() / math.sqrt(income.size)
+    assert abs(income.mean() - 2.0) < 4 * se
+    assert np.log(income).std() == pytest.approx(0.6, rel=0.01)
+    calm = funding.volatile_income(np.array([1.0, 3.0]), np.array([1.0, 0.0]), 0.0, rng)
+    assert calm.tolist() == [1.0, 3.0]
+    still = funding.volatile_income(np.array([1.0]), np.array([0.0]), 0.7, rng)
+    assert still.tolist() == [1.0]
+
+
+def test_grant_contest_dissipates_as_tullock():
+    """Symmetric Tullock (1980): seekers burn (n - 1)/n of the contested prize, each its
+    need share; the whole pool is handed out; without competition grants follow need."""
+    need = np.array([0.5, 0.3, 0.2])
+    rich = np.full(3, 100.0)
+    grants, burnt = funding.grant_contest(need, rich, 10.0, 0.4)
+    assert burnt.sum() == pytest.approx(4.0 * 2 / 3)
+    assert burnt == pytest.approx(4.0 * 2 / 3 * need)
+    assert grants.sum() == pytest.approx(10.0)
+    assert grants == pytest.approx(10.0 * need)  # effort proportional to need: same split
+    grants, burnt = funding.grant_contest(need, rich, 10.0, 0.0)
+    assert burnt.sum() == 0 and grants == pytest.approx(10.0 * need)
+    poor = np.array([100.0, 0.0, 100.0])  # a seeker with nothing cannot bid
+    grants, burnt = funding.grant_contest(need, poor, 10.0, 1.0)
+    assert burnt[1] == 0.0 and grants[1] == 0.0 and grants.sum() == pytest.approx(10.0)
+    broke = np.zeros(3)  # nobody can bid: the contested part also goes by need
+    grants, burnt = funding.grant_contest(need, broke, 10.0, 1.0)
+    assert burnt.sum() == 0.0 and grants == pytest.approx(10.0 * need)
+    one, burnt = funding.grant_contest(np.array([1.0]), np.array([5.0]), 10.0, 0.5)
+    assert one.tolist() == [10.0] and burnt.tolist() == [0.0]  # a lone seeker burns nothing
+    none, burnt = funding.grant_contest(need, rich, 0.0, 0.5)
+    assert none.tolist() == [0.0, 0.0, 0.0] and burnt.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_funding_shocks_multiply_while_in_force():
+    """Cuts multiply the income of the sectors they name, until their end month."""
+    shocks = funding.FundingShocks()
+    shocks.add(frozenset({Sector.NGO}), 0.5, until=10)
+    shocks.add(frozenset({Sector.NGO, Sector.GOVERNMENT}), 0.2, until=5)
+    assert shocks.multiplier(Sector.NGO, 4) == pytest.approx(0.4)
+    assert shocks.multiplier(Sector.GOVERNMENT, 4) == pytest.approx(0.8)
+    assert shocks.multiplier(Sector.BUSINESS, 4) == 1.0
+    assert shocks.multiplier(Sector.NGO, 5) == pytest.approx(0.5)
+    assert shocks.multiplier(Sector.NGO, 10) == 1.0
+    shocks.expire(5)
+    assert len(shocks.cuts) == 1 and shocks.multiplier(Sector.NGO, 5) == pytest.approx(0.5)
+    shocks.expire(10)
+    assert shocks.cuts == []
