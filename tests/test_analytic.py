@@ -388,6 +388,11 @@ def test_grant_contest_dissipates_as_tullock():
     assert one.tolist() == [10.0] and burnt.tolist() == [0.0]  # a lone seeker burns nothing
     none, burnt = funding.grant_contest(need, rich, 0.0, 0.5)
     assert none.tolist() == [0.0, 0.0, 0.0] and burnt.tolist() == [0.0, 0.0, 0.0]
+    empty, burnt = funding.grant_contest(np.zeros(0), np.zeros(0), 10.0, 0.5)
+    assert empty.size == 0 and burnt.size == 0  # no seekers: nothing to split
+    small = np.array([1.0, 0.0, 1.0])  # total effort below 1: still split by effort
+    grants, burnt = funding.grant_contest(need, small, 1.0, 1.0)
+    assert burnt.sum() < 1.0 and grants[1] == 0.0 and grants.sum() == pytest.approx(1.0)
 
 
 def test_funding_shocks_multiply_while_in_force():
