@@ -20,7 +20,7 @@ else
   PIPQ := --quiet --quiet
 endif
 
-.PHONY: help venv assets run test check-experiments lint bench viz lock clean
+.PHONY: help venv assets run test check-experiments lint bench viz lock clean mutation
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -64,6 +64,10 @@ check-experiments: venv  ## re-run every experiment's quick variant and compare 
 bench: venv  ## performance benchmarks
 	$(Q)$(PY) benchmarks/run.py
 
+mutation: venv  ## mutation testing of the mechanism modules ([tool.mutmut] in pyproject; slow, not in CI)
+	$(Q)$(VENV)/bin/mutmut run --max-children 2 || true
+	$(Q)$(VENV)/bin/mutmut results
+
 lock:  ## regenerate requirements.lock from pyproject.toml in a throwaway venv
 	$(Q)python=$$(scripts/find-python) || exit 1; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -76,5 +80,5 @@ lock:  ## regenerate requirements.lock from pyproject.toml in a throwaway venv
 	mv $(LOCK).new $(LOCK); echo "lock: wrote $(LOCK) ($$(grep -c '==' $(LOCK)) pins)"
 
 clean:  ## remove caches, build files and test artifacts (keeps .venv; `rm -rf .venv` for that)
-	$(Q)rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts
+	$(Q)rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts mutants
 	$(Q)find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -1,8 +1,10 @@
 """Agents: organizations of five sectors (A1, A2, A3, A5, A6) and citizens (A4).
 
-Organizations are ordinary Mesa agents holding their own state. Citizens are thin Mesa agents
-whose state lives in the numpy arrays of `CitizenPopulation`, so that the model updates a
-whole town in a few vector operations instead of a Python loop per person.
+Organizations are Mesa agents holding their own state and their decision rules: what share
+of a promise to give to a pool (conditional cooperation, Fischbacher, Gaechter & Fehr 2001).
+Citizens' state lives in the numpy arrays of `CitizenPopulation`, so that the model updates a
+whole town in a few vector operations; a `Citizen` agent is a view on one row, created only
+when something asks for it (`PartnershipModel.citizen`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from mesa import Agent
 
+from .cooperation import draw_cooperation
 from .params import DOMAINS, Sector
+from .partnership import VOLUNTEER_HOSTS
 
 if TYPE_CHECKING:
     from .model import PartnershipModel
@@ -67,6 +71,11 @@ FUNDING_SHARE: dict[Sector, float] = {
 }
 GRANT_SHARE = 0.12
 GRANT_SEEKERS = frozenset({Sector.NGO, Sector.COMMUNITY})
+K7_HOST_CHANCE = 0.25  # share of a host's partner searches that start a volunteer group
+CHOICE_TEMPERATURE = 0.2  # softmax temperature of partner choice (scores are of order 1)
+WORTH_IT = 1.0  # a member leaves a pool that pays it less than going alone (loner payoff)
+MAX_RESERVE_MONTHS = 12.0  # cap on opening reserves, in months of income
+MONEY_WEIGHT = 0.3  # weight of a candidate's money in its attractiveness
 
 
 class Organization(Agent):
@@ -82,14 +91,22 @@ class Organization(Agent):
         self.index = index
         self.name = f"{self.sector.value}-{index}"
         self.base_income = base_income
-        self.budget = 2.0 * base_income
+        # Reserves start at their steady state under spend_rate s, B = I (1 - s) / s, so the
+        # town does not spend down an arbitrary opening balance (no drift from set-up); at
+        # most a year's income (s near 0 has no finite steady state).
+        rest = 1.0 - p.spend_rate
+        self.budget = base_income * min(rest / max(p.spend_rate, 1e-9), MAX_RESERVE_MONTHS)
+        spread = p.expertise_spread
         self.expertise = np.clip(
-            np.asarray(EXPERTISE[self.sector]) * rng.uniform(0.75, 1.15, len(DOMAINS)), 0.02, 0.98
+            np.asarray(EXPERTISE[self.sector]) * rng.uniform(1 - spread, 1 + spread, len(DOMAINS)),
+            0.02,
+            0.98,
         )
         self.priorities = self._draw_priorities(p.goal_divergence)
         self.culture = np.asarray(CULTURE[self.sector]) + rng.normal(0.0, 0.08, 2)
         self.leadership = self._draw_leadership()
-        self.reliability = 1.0 - p.defection_rate * rng.uniform(0.0, 2.0)
+        self.cooperation = draw_cooperation(p.free_rider_share, rng)
+        self.own_share = float(rng.random())  # what an unconditional type gives
         self.memberships: list[Partnership] = []
         self.accountability = p.accountability  # grows through government-community work (K2)
         self.income = base_income
@@ -112,10 +129,66 @@ class Organization(Agent):
             return self.accountability
         return TARGETING[self.sector] * (0.5 + 0.5 * self.model.p.accountability)
 
-    @property
-    def is_partnered(self) -> bool:
-        """Whether the organization belongs to any active partnership."""
-        return bool(self.memberships)
+    def look_for_partners(self) -> None:
+        """This month's partner search (D1, D2, K1-K7): with chance `partnering_rate`, an
+        organization below its membership cap hosts volunteers (K7) or seeks a partner."""
+        model, p = self.model, self.model.p
+        if len(self.memberships) >= p.max_memberships or model.rng.random() >= p.partnering_rate:
+            return
+        if (
+            "K7" in p.allowed_kinds
+            and self.sector in VOLUNTEER_HOSTS
+            and model.rng.random() < K7_HOST_CHANCE
+        ):
+            model.host_volunteers(self)
+            return
+        self.seek_partner()
+
+    def seek_partner(self) -> None:
+        """Pick a candidate by attractiveness (softmax); both sides must trust enough (C2)
+        and the goals must be close enough (C1, accepted with chance = alignment)."""
+        model, p = self.model, self.model.p
+        candidates = np.flatnonzero(model.partner_candidates(self))
+        if not candidates.size:
+            return
+        scores = self.partner_scores()[candidates]
+        weights = np.exp((scores - scores.max()) / CHOICE_TEMPERATURE)
+        pick = int(candidates[model.rng.choice(candidates.size, p=weights / weights.sum())])
+        trust = model.trust
+        if min(trust[self.index, pick], trust[pick, self.index]) < p.trust_threshold:
+            return
+        if model.rng.random() >= model.alignment[self.index, pick]:
+            return
+        model.start_or_join(self, model.organizations[pick])
+
+    def reason_to_leave(self, ps: Partnership, *, trust: float) -> str | None:
+        """Why this member would leave `ps` now, or None (C2, C1; D1 terms, D2 free exit).
+
+        It leaves when its mean trust in the others is below `trust_threshold`, or when
+        the pool pays it less than going alone (its smoothed payoff ratio below WORTH_IT,
+        the loner's payoff; Hauert et al. 2002) and it is free to go: the partnership is
+        informal or its formal term has just ended.
+        """
+        if trust < self.model.p.trust_threshold:
+            return "distrust"
+        if ps.values[self.index] < WORTH_IT and (not ps.formal or ps.term_over):
+            return "poor value"
+        return None
+
+    def partner_scores(self) -> np.ndarray:
+        """How attractive every organization is as a partner: the expertise it adds where
+        this one is weak, its money, trust, shared goals, minus culture gap, plus old ties."""
+        model, i = self.model, self.index
+        complement = (np.maximum(model.expertise, self.expertise) - self.expertise).mean(axis=1)
+        money = model.base_income / (self.base_income + model.base_income)
+        return (
+            complement
+            + MONEY_WEIGHT * money
+            + model.trust[i]
+            + model.alignment[i]
+            - model.culture_gap[i]
+            + model.ties[i]
+        )
 
     def change_leader(self) -> None:
         """A new leader (C7): new priorities and leadership; partners' trust partly resets."""
@@ -179,11 +252,6 @@ class Citizen(Agent):
     def welfare(self) -> np.ndarray:
         """Welfare in each domain (health, education, housing, livelihood), in [0, 1]."""
         return self.model.citizens.welfare[self.index]
-
-    @property
-    def composite_welfare(self) -> float:
-        """Geometric mean of the domain welfare."""
-        return float(self.model.citizens.composite[self.index])
 
     @property
     def participating(self) -> bool:

@@ -46,9 +46,10 @@ def geometric_mean_row(product: float, n_domains: int) -> float:
 
 @njit(cache=True)
 def decay_and_sum_need(
-    welfare: np.ndarray, awareness: np.ndarray, keep: float
+    welfare: np.ndarray, awareness: np.ndarray, keep: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Erode welfare by the factor `keep`; return sum of need, sum of awareness*need, sum aw."""
+    """Erode citizen i's welfare by the factor keep[i]; return sums of need, awareness*need
+    and awareness."""
     n, n_domains = welfare.shape
     need_sum = np.zeros(n_domains)
     aware_need = np.zeros(n_domains)
@@ -56,8 +57,9 @@ def decay_and_sum_need(
     for i in range(n):
         a = awareness[i]
         aware_sum += a
+        k = keep[i]
         for d in range(n_domains):
-            w = welfare[i, d] * keep
+            w = welfare[i, d] * k
             welfare[i, d] = w
             need = 1.0 - welfare[i, d]
             need_sum[d] += need

@@ -5,8 +5,9 @@ One step is one month. The activation order is fixed (docs/ODD.md, "Process over
 1. funding: volatile income, grant contest, funding cuts (C4, C5)
 2. leadership turnover (C7)
 3. partner search and formation, organizations in random order (D1, D2, K1-K7, C1, C3)
-4. contributions to partnership pools, with defection (C2)
-5. partners observe each other's contributions and update trust (C2, C3, C5)
+4. contributions to partnership pools: each member decides what share of its promise to give
+   (conditional cooperation); formal pools fine shortfalls (C2, D1, D2)
+5. partners observe each other's contributions, update beliefs and trust (C2, C3, C5)
 6. service delivery by organizations alone and by partnership pools (B1-B3, B5-B7)
 7. social ties and news of services, participation (B4, B5)
 8. partnership review: leave, dissolve, renew (D1, D2, C1, C2)
@@ -27,6 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa import Model
+from mesa.agentset import AgentSet
 from mesa.datacollection import DataCollector
 
 from . import welfare as wf
@@ -39,22 +41,23 @@ from .agents import (
     Citizen,
     Organization,
 )
+from .audit import missing_share
+from .cooperation import contribution_shares
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS
 from .params import DOMAINS, ModelParams, Sector, Shock
-from .partnership import VOLUNTEER_HOSTS, Partnership, kind_of, pool_focus
-from .payoff import synergy_factor, synergy_outputs
+from .partnership import Partnership, kind_of, pool_focus
+from .payoff import member_payoffs
 from .population import CitizenPopulation
 from .services import Channels, Delivery, deliver
 from .trust import TrustNetwork
 
 UNIT_COST = np.array([1.0, 1.0, 2.0, 1.5])  # money per service unit: health .. livelihood
 MAX_COMMITTED = 0.8  # most of its monthly spending an organization puts into pools
-GOOD_CONTRIBUTION = 0.75  # share of a promise that partners still see as kept
-LEAKAGE = 0.3  # share of government spending lost when accountability is zero (B7)
+GOOD_CONTRIBUTION = 0.75  # a partner giving less than this share of what was expected: bad news
+OPERATION_MEMORY = 0.9  # weight of the past in the size of an organization's operations
+RESERVE_MEMORY = 0.9  # weight of the past in a pool's usual monthly inflow
 VALUE_MEMORY = 0.8  # weight of the past in members' running value of a partnership
-WORTH_IT = 0.8  # below this running value ratio a member stops finding a partnership worth it
-K7_HOST_CHANCE = 0.25  # share of a host's partner searches that start a volunteer group
 VOLUNTEER_DROPOUT = 0.05
 TIE_GAIN, TIE_DECAY, TIE_MIN = 0.1, 0.98, 0.02
 ACCOUNTABILITY_GAIN, ACCOUNTABILITY_DECAY = 0.05, 0.01
@@ -94,17 +97,26 @@ class PartnershipModel(Model):
             initial_welfare=p.initial_welfare,
             participation=p.participation,
         )
-        Citizen.create_agents(self, p.n_citizens, index=range(p.n_citizens))
+        self._citizen_agents: dict[int, Citizen] = {}
         self.organizations: list[Organization] = self._create_organizations()
+        # Economies of scale (B1) are measured against an average organization's spending.
+        self.reference_spending = p.n_citizens * p.funding_per_citizen / len(self.organizations)
+        self.leakage_rate = missing_share(p.audit_probability, p.leakage)
         self.initial_money = sum(o.budget for o in self.organizations)
         self.trust_state = self._initial_trust()
         orgs = self.organizations
         self.base_income = np.array([o.base_income for o in orgs])
-        self.reliability = np.array([o.reliability for o in orgs])
+        self.cooperation_types = np.array([int(o.cooperation) for o in orgs])
+        self.own_share = np.array([o.own_share for o in orgs])
         self.income_sensitivity = np.array([INCOME_SENSITIVITY[o.sector] for o in orgs])
         self.sector_matrix = np.array([[o.sector is s for s in Sector] for o in orgs], float)
         self.is_seeker = np.array([o.sector in GRANT_SEEKERS for o in orgs])
         self.is_government = np.array([o.sector is Sector.GOVERNMENT for o in orgs])
+        self.kind_allowed = np.array(
+            [[kind_of(a.sector, b.sector) in p.allowed_kinds for b in orgs] for a in orgs]
+        )
+        self.membership_counts = np.zeros(len(orgs), dtype=np.int64)
+        self.operation_size: np.ndarray | None = None  # (O x D) for economies of scale (B1)
         self.ties = np.zeros((len(orgs), len(orgs)))  # tie strength between organizations (B4)
         self.partnerships: list[Partnership] = []
         self.ended: list[Partnership] = []
@@ -113,11 +125,23 @@ class PartnershipModel(Model):
         self._next_pid = 1
         self.formed = 0
         self.failed = 0
+        self.covered = 0.0  # money partners paid to cover cut members' shortfalls
         self._delivery: Delivery | None = None
         self._spending = 0.0
         # Money accounting: every unit that enters budgets and where it went (conservation).
         self.ledger = dict.fromkeys(
-            ("income", "spent", "contest", "pooled", "solo", "leakage", "governance"), 0.0
+            (
+                "income",
+                "spent",
+                "contest",
+                "pooled",
+                "solo",
+                "government",
+                "leakage",
+                "governance",
+                "fines",
+            ),
+            0.0,
         )
         self._scheduled = [partial(self.apply_shock, s) for s in shocks]
         for shock, call in zip(shocks, self._scheduled, strict=True):
@@ -168,8 +192,9 @@ class PartnershipModel(Model):
         self._turnover()
         self._refresh_org_matrices()
         self._form_partnerships()
-        paid, kept = self._contribute(spend)
-        self._observe(kept)
+        paid, chosen = self._contribute(spend)
+        self._paid = paid
+        self._observe(chosen)
         self._deliver(paid)
         self._update_networks()
         self._review_partnerships()
@@ -244,24 +269,16 @@ class PartnershipModel(Model):
     # 3. formation -------------------------------------------------------------
     def _form_partnerships(self) -> None:
         """Organizations look for partners: benefit, trust, goals and culture decide (C1, C3)."""
-        p = self.p
-        if p.partnering_rate == 0:
+        if self.p.partnering_rate == 0:
             return
-        order = list(self.organizations)
-        self.random.shuffle(order)
-        for org in order:
-            if len(org.memberships) >= p.max_memberships:
-                continue
-            if self.rng.random() >= p.partnering_rate:
-                continue
-            if (
-                "K7" in p.allowed_kinds
-                and org.sector in VOLUNTEER_HOSTS
-                and self.rng.random() < K7_HOST_CHANCE
-            ):
-                self._host_volunteers(org)
-                continue
-            self._seek_partner(org)
+        orgs = self.organizations
+        self.membership_counts = np.array([len(o.memberships) for o in orgs])
+        # Nobody leaves during formation, so an organization at its cap now stays there and
+        # would do nothing (and draw nothing): leaving it out changes no result.
+        free = self.membership_counts < self.p.max_memberships
+        order = [orgs[i] for i in self.rng.permutation(len(orgs)) if free[i]]
+        if order:
+            AgentSet(order).do("look_for_partners")
 
     def _refresh_org_matrices(self) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1)."""
@@ -269,42 +286,27 @@ class PartnershipModel(Model):
         self.expertise = np.array([o.expertise for o in self.organizations])
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
         self.alignment = unit @ unit.T
-        self._solo_value = (self.priorities * self.expertise / UNIT_COST).sum(axis=1)
         self.targeting = np.array([o.targeting for o in self.organizations])
 
-    def _alignment(self, a: Organization, b: Organization) -> float:
-        """Cosine similarity of two organizations' priorities (C1)."""
-        return float(self.alignment[a.index, b.index])
+    def partner_candidates(self, org: Organization) -> np.ndarray:
+        """Mask of organizations `org` may approach: not itself or a current partner, below
+        the membership cap, and a sector pair that makes an allowed kind."""
+        mask = self.kind_allowed[org.index] & (self.membership_counts < self.p.max_memberships)
+        mask[org.index] = False
+        for ps in org.memberships:
+            mask[ps.indices] = False
+        return mask
 
-    def _seek_partner(self, org: Organization) -> None:
+    def start_or_join(self, org: Organization, choice: Organization) -> None:
+        """`org` and `choice` agreed to work together: join one of choice's pools or start one."""
         p = self.p
-        current = {m.index for ps in org.memberships for m in ps.members}
-        candidates = [
-            c
-            for c in self.organizations
-            if c is not org
-            and c.index not in current
-            and len(c.memberships) < p.max_memberships
-            and kind_of(org.sector, c.sector) in p.allowed_kinds
-        ]
-        if not candidates:
-            return
-        trust = self.trust[org.index]
-        scores = np.array([self._partner_score(org, c, trust[c.index]) for c in candidates])
-        weights = np.exp((scores - scores.max()) / 0.2)
-        choice = candidates[int(self.rng.choice(len(candidates), p=weights / weights.sum()))]
-        # Both sides must trust enough (C2) and find the other's goals close enough (C1).
-        if min(trust[choice.index], self.trust[choice.index, org.index]) < p.trust_threshold:
-            return
-        if self.rng.random() >= self._alignment(org, choice):
-            return
         joinable = [
             ps
             for ps in choice.memberships
             if not ps.volunteers.size
             and len(ps.members) < p.max_members
             and ps.kind in {kind_of(org.sector, m.sector) for m in ps.members}
-            and np.mean([self.trust[m.index, org.index] for m in ps.members]) >= p.trust_threshold
+            and self.trust[ps.indices, org.index].mean() >= p.trust_threshold
         ]
         if joinable and self.rng.random() < 0.5:
             self._join(joinable[0], org)
@@ -313,19 +315,13 @@ class PartnershipModel(Model):
             assert kind is not None
             self._create([org, choice], kind=kind, formal=bool(self.rng.random() < p.formal_share))
 
-    def _partner_score(self, org: Organization, other: Organization, trust: float) -> float:
-        """Expected benefit (complementary expertise and money) + trust + goals - culture + ties."""
-        complement = float(np.mean(np.maximum(org.expertise, other.expertise) - org.expertise))
-        money = other.base_income / (org.base_income + other.base_income)
-        tie = self.ties[org.index, other.index]
-        return (
-            complement
-            + 0.3 * money
-            + trust
-            + self._alignment(org, other)
-            - self.culture_gap[org.index, other.index]
-            + tie
-        )
+    def form_partnership(self, members: Sequence[Organization], *, formal: bool) -> Partnership:
+        """Start a partnership among `members` now (as partner search would), e.g. to set up
+        the laboratory public-goods game; the kind follows from the first two sectors."""
+        kind = kind_of(members[0].sector, members[-1].sector)
+        if kind is None:
+            raise ValueError("no partnership kind covers these sectors")
+        return self._create(list(members), kind=kind, formal=formal)
 
     def _create(self, members: list[Organization], *, kind: str, formal: bool) -> Partnership:
         ps = Partnership(
@@ -342,6 +338,8 @@ class PartnershipModel(Model):
         self.formed += 1
         for m in members:
             m.memberships.append(ps)
+            self._expect(ps, m)
+            self.membership_counts[m.index] += 1
         self.partnerships.append(ps)
         self._log(
             "formed",
@@ -355,9 +353,23 @@ class PartnershipModel(Model):
     def _join(self, ps: Partnership, org: Organization) -> None:
         ps.members.append(org)
         org.memberships.append(ps)
+        self._expect(ps, org)
+        self.membership_counts[org.index] += 1
         self._log("joined", pid=ps.pid, partnership=ps.kind, members=[org.name])
 
-    def _host_volunteers(self, host: Organization) -> None:
+    def _expect(self, ps: Partnership, org: Organization) -> None:
+        """A newcomer expects its partners to give as much as it trusts them (C2)."""
+        others = [o.index for o in ps.members if o is not org]
+        ps.beliefs[org.index] = float(self.trust[org.index, others].mean()) if others else 1.0
+
+    def citizen(self, index: int) -> Citizen:
+        """The Citizen agent for one row of the population, created when first asked for."""
+        agent = self._citizen_agents.get(index)
+        if agent is None:
+            agent = self._citizen_agents[index] = Citizen(self, index=index)
+        return agent
+
+    def host_volunteers(self, host: Organization) -> None:
         """Start a K7 volunteer group: citizens who take part give their time."""
         pop = self.citizens
         pool = np.flatnonzero(pop.participating & ~pop.volunteering)
@@ -384,63 +396,133 @@ class PartnershipModel(Model):
         return np.where(size > 1, summed / np.maximum(size - 1, 1), 1.0) * m
 
     def _contribute(self, spend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Members pay into pools: formal a fixed promise (D1), informal by trust (D2).
+        """Members decide what share of their promise to give; formal pools fine shortfalls.
 
-        Promises beyond MAX_COMMITTED of an organization's spending are scaled down. A member
-        may defect (C2) and pay nothing; monitoring (B7) deters shirking on formal promises.
-        Returns contributions and whether each member kept its promise, both (P x O).
+        A formal member promises a share of its usual income (D1), an informal one offers a
+        share of its spending scaled by trust (D2). An announced cut scales the promise down,
+        and promises beyond MAX_COMMITTED of an organization's spending are scaled down too:
+        neither is a broken promise. Each member then gives the share its contribution type
+        chooses (cooperation.contribution_shares), unless its hand trembles (defection_rate) or
+        its income fell far below what was announced (C4). Returns what was paid and the
+        share each member chose, both (P x O).
         """
         p = self.p
         m = self._m = self._membership()
-        formal = np.array([ps.formal for ps in self.partnerships], dtype=bool)[:, None]
-        base, reliability = self.base_income, self.reliability
-        # Formal promises are contractual and stand through a cut (D1); a cut is public, so
-        # only income far below what partners expect makes a member default (C4).
-        expected = base * self._cut
+        parts = self.partnerships
+        formal = np.array([ps.formal for ps in parts], dtype=bool)[:, None]
+        announced = self.base_income * self._cut
         promise = m * np.where(
             formal,
-            p.formal_commitment * base[None, :],
+            p.formal_commitment * announced[None, :],
             p.informal_commitment * spend[None, :] * self._member_trust(m),
         )
-        shirk_chance = (1.0 - reliability)[None, :] * np.where(
-            formal, 1.0 - 0.5 * p.accountability, 1.0
+        size = np.maximum(m.sum(axis=1), 1.0)
+        mpcr = np.array([ps.pool_return for ps in parts])[:, None] / size[:, None]
+        warned = np.array([ps.warned for ps in parts], dtype=bool).reshape(m.shape)
+        deterred = formal & warned & (p.sanction_rate >= 1.0 - mpcr)
+        beliefs = np.array([ps.beliefs for ps in parts]).reshape(m.shape)
+        chosen = contribution_shares(
+            self.cooperation_types,
+            beliefs,
+            self.own_share,
+            slope=p.cooperation_slope,
+            mpcr=mpcr,
+            deterred=deterred,
         )
-        # An organization whose income fell below half of what was expected cannot pay (C4).
-        stressed = self._income < FUNDING_STRESS * expected
-        shirked = (self.rng.random(m.shape) < shirk_chance) | stressed[None, :]
-        wanted = np.where(shirked, 0.0, promise)
+        lapse = self.rng.random(m.shape) < p.defection_rate
+        stressed = self._income < FUNDING_STRESS * announced
+        chosen = np.where(lapse | stressed[None, :], 0.0, chosen) * m
+        wanted = chosen * promise
         total = wanted.sum(axis=0)
         cap = MAX_COMMITTED * spend
         scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
         paid = wanted * scale[None, :]
-        kept = paid >= GOOD_CONTRIBUTION * promise
+        if p.mutual_cover:
+            paid += self._cover(formal & (m > 0), chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
+        self._promise = promise
+        self.given = chosen  # share of its promise each member gave (P x O), for observers
         self.ledger["pooled"] += float(paid.sum())
         self.ledger["solo"] += float(self._solo.sum())
-        return paid, kept
+        self._sanction(formal & ~stressed[None, :], (1.0 - chosen) * promise * scale[None, :])
+        return paid, chosen
+
+    def _cover(
+        self, formal: np.ndarray, chosen: np.ndarray, paid: np.ndarray, cap: np.ndarray
+    ) -> np.ndarray:
+        """Formal partners cover what a cut member no longer pays (Z1 buffering).
+
+        The gap is what the cut members would have given at their usual income; members not
+        hit by a cut who are giving share it in proportion to what they give, as far as
+        their room below MAX_COMMITTED allows. Returns the extra payments (P x O).
+        """
+        hit = self._cut < 1.0
+        if not hit.any():
+            return np.zeros_like(paid)
+        usual = self.p.formal_commitment * self.base_income * (1.0 - self._cut)
+        gap = np.where(formal & hit[None, :], chosen * usual[None, :], 0.0).sum(axis=1)
+        givers = np.where(formal & ~hit[None, :], paid, 0.0)
+        weight = givers / np.maximum(givers.sum(axis=1, keepdims=True), 1e-300)
+        extra = gap[:, None] * weight
+        room = np.maximum(cap - paid.sum(axis=0), 0.0)
+        wanted = extra.sum(axis=0)
+        extra *= np.where(wanted > room, room / np.maximum(wanted, 1e-300), 1.0)[None, :]
+        self.covered += float(extra.sum())
+        return extra
+
+    def _sanction(self, liable: np.ndarray, shortfall: np.ndarray) -> None:
+        """Formal pools fine a member's shortfall (D1); the fine goes into the pool.
+
+        Fehr & Gaechter (2000): members who were punished raise their contributions, so a
+        fined member expects sanctions in that pool from now on (`warned`).
+        """
+        fines = np.where(liable, self.p.sanction_rate * shortfall, 0.0)
+        due = fines.sum(axis=0)
+        if not due.any():
+            return
+        budgets = np.array([o.budget for o in self.organizations])
+        fines *= np.where(due > budgets, budgets / np.maximum(due, 1e-300), 1.0)[None, :]
+        paid = fines.sum(axis=0)
+        for k in np.flatnonzero(fines.any(axis=1)):
+            ps = self.partnerships[k]
+            ps.carry += float(fines[k].sum())
+            ps.warned |= fines[k] > 0
+        for i in np.flatnonzero(paid):  # max: a fine of all one holds leaves exactly 0
+            self.organizations[i].budget = max(self.organizations[i].budget - paid[i], 0.0)
+        self.ledger["fines"] += float(paid.sum())
 
     # 5. trust ------------------------------------------------------------------
-    def _observe(self, kept: np.ndarray) -> None:
-        """Partners see who kept promises; misreadings (C3) and rivalry (C5) add bad news.
+    def _observe(self, chosen: np.ndarray) -> None:
+        """Partners see what each gave; they update beliefs and trust (C2, C3, C5).
 
-        A pair that meets in several partnerships has one experience a month: bad if any
-        partnership gave bad news.
+        Beliefs follow Fischbacher & Gaechter (2010): a weighted mean of last month's belief
+        and what the partners gave. A partner who gave less than GOOD_CONTRIBUTION of what
+        the observer expected is bad news; misreadings (C3) and rivalry (C5) add bad news. A
+        pair that meets in several partnerships has one experience a month.
         """
         m = self._m
+        size = m.sum(axis=1, keepdims=True)
+        others = np.where(size > 1, (chosen.sum(axis=1, keepdims=True) - chosen), 0.0)
+        others = others / np.maximum(size - 1, 1)
+        memory = self.p.belief_memory
+        expected = np.array([ps.beliefs for ps in self.partnerships]).reshape(m.shape)
         triples = [
             (k, a, b)
             for k, ps in enumerate(self.partnerships)
             for a, b in itertools.permutations(ps.indices, 2)
         ]
         if triples:
-            self._update_trust(np.array(triples).T, kept)
-        size = m.sum(axis=1)
-        within = ((m @ self.trust) * m).sum(axis=1) - size
-        mean_trust = np.where(size > 1, within / np.maximum(size * (size - 1), 1), 1.0)
+            self._update_trust(np.array(triples).T, chosen, expected)
+        updated = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
+        for ps, row in zip(self.partnerships, updated, strict=True):
+            ps.beliefs = row
+        n = size[:, 0]
+        within = ((m @ self.trust) * m).sum(axis=1) - n
+        mean_trust = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
         for ps, t in zip(self.partnerships, mean_trust, strict=True):
             ps.mean_trust = float(t)
 
-    def _update_trust(self, triples: np.ndarray, kept: np.ndarray) -> None:
+    def _update_trust(self, triples: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences (partnership k, observer i, observed j) to trust."""
         p = self.p
         k, i, j = triples
@@ -450,7 +532,8 @@ class PartnershipModel(Model):
         )
         seekers = self.is_seeker
         rival = (self.rng.random(k.size) < RIVALRY * p.competition) & seekers[i] & seekers[j]
-        bad = ~kept[k, j] | misread | rival
+        short = chosen[k, j] < GOOD_CONTRIBUTION * expected[k, i]
+        bad = short | misread | rival
         n = len(self.organizations)
         bad_pair = np.zeros((n, n), dtype=bool)
         np.logical_or.at(bad_pair, (i, j), bad)
@@ -460,35 +543,54 @@ class PartnershipModel(Model):
         self.trust_state.observe(obs_i, obs_j, ~bad_pair[obs_i, obs_j])
 
     # 6. delivery ---------------------------------------------------------------
-    def _solo_channels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Units, quality and targeting of each organization working alone."""
-        money = self._solo.copy()
-        acc = np.array([o.accountability for o in self.organizations])
-        lost = np.where(self.is_government, money * LEAKAGE * (1.0 - acc), 0.0)
+    def _scale_factor(self, money: np.ndarray) -> np.ndarray:
+        """Service units per unit of money, relative to list cost, under economies of scale.
+
+        With cost C(q) proportional to q^e (e = scale_elasticity, the cost elasticity of
+        output), an operation spending M delivers (M / M_ref)^(1/e - 1) units per unit of
+        money at list cost, where M_ref is an average organization's spending in one domain.
+        `money` is the size of each organization's operation in each domain (O x D): a running
+        mean of what it spends there, alone and as the member that runs a pool's work in
+        that domain. Scale lives in staff and premises sized to a usual budget, not in one
+        month's cash, so a volatile month neither gains nor loses scale (no Jensen effect).
+        """
+        e = self.p.scale_elasticity
+        ratio = np.maximum(money, 0.0) / (self.reference_spending / len(DOMAINS))
+        return ratio ** (1.0 / e - 1.0)
+
+    def _leak(self, money: np.ndarray) -> np.ndarray:
+        """Government money that goes missing (B7): the audit-dependent share (Olken 2007)."""
+        return np.where(self.is_government, money * self.leakage_rate, 0.0)
+
+    def _solo_money(self) -> np.ndarray:
+        """Each organization's own spending after leakage of government money (B7)."""
+        lost = self._leak(self._solo)
+        self.ledger["government"] += float(self._solo[self.is_government].sum())
         self._leakage = float(lost.sum())
         self.ledger["leakage"] += self._leakage
-        money -= lost
-        units = (money[:, None] * self.priorities) / UNIT_COST
-        return units, self.expertise, self.targeting
+        return self._solo - lost
 
-    def _pool_channels(self, paid: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Units, quality, targeting and coordination of partnership pools (B1-B3, B6, C6)."""
-        p, m = self.p, self._m
-        parts = self.partnerships
-        if not parts:
-            empty = np.zeros((0, len(DOMAINS)))
-            self._governance_spend = 0.0
-            return empty, empty, np.zeros(0), np.zeros(0, bool)
-        size = m.sum(axis=1)
-        contributed = paid.sum(axis=1)
-        weights = np.where(contributed[:, None] > 0, paid, m)
+    def _pool_money(self, paid: np.ndarray) -> np.ndarray:
+        """What each pool spends this month: contributions after leakage, exit fees and
+        fines carried in, volunteers' time, and reserves saved or drawn."""
+        p, parts = self.p, self.partnerships
+        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)[None, :]
+        self.ledger["government"] += float(paid[:, self.is_government].sum())
+        self._leakage += float(lost.sum())
+        self.ledger["leakage"] += float(lost.sum())
         n_vol = np.array([ps.volunteers.size for ps in parts], dtype=float)
         carried = np.array([ps.carry for ps in parts])
-        extra = carried + n_vol * p.volunteer_value
         for ps in parts:
             ps.carry = 0.0
-        self.ledger["spent"] += float(carried.sum())  # exit fees paid in last month
+        self.ledger["spent"] += float(carried.sum())  # exit fees and fines paid in last month
         self.ledger["pooled"] += float(carried.sum())
+        money = self._draw_reserves((paid - lost).sum(axis=1) + carried)
+        return money + n_vol * p.volunteer_value  # volunteers' time cannot be saved
+
+    def _governance(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each pool's governance (C6): overhead share and conflict (C1) that eat output."""
+        p, m, parts = self.p, self._m, self.partnerships
+        size = m.sum(axis=1)
         cross = ((m @ self.alignment) * m).sum(axis=1) - size
         consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
         effectiveness = np.array(
@@ -499,85 +601,168 @@ class PartnershipModel(Model):
         )
         overhead = np.array([ps.governance_cost_share(p.governance_cost) for ps in parts])
         conflict = (1.0 - consensus) * (1.0 - effectiveness)
-        formal = np.array([ps.formal for ps in parts], dtype=bool)
-        gain = 1.0 + p.pooling_gain * np.where(formal, 1.0, p.informal_strength)
-        n_sectors = ((m @ self.sector_matrix) > 0).sum(axis=1)
-        w = np.array([synergy_factor(int(n), p.synergy) for n in n_sectors])
-        output = (synergy_outputs(paid, gain, w) + gain * extra) * (1.0 - overhead)
-        output *= 1.0 - conflict
-        focus, weights = pool_focus(weights, m, self.priorities)
-        combined = 1.0 - np.exp(m @ np.log(1.0 - self.expertise))
-        mean = (weights @ self.expertise) / weights.sum(axis=1, keepdims=True)
-        quality = (1.0 - p.quality_pooling) * mean + p.quality_pooling * combined
-        targeting = self.targeting
-        linked = np.array([ps.community_linked for ps in parts], dtype=float)
-        tau = np.minimum(
-            1.0, (m * targeting[None, :]).max(axis=1) + 0.5 * self.participation_rate * linked
-        )
-        pool = contributed + extra
-        for k, ps in enumerate(parts):
-            ps.pool = float(pool[k])
-            ps.output = float(output[k])
-            ps.conflict = float(conflict[k])
-        self._governance_spend = float((overhead * pool).sum())
-        self.ledger["governance"] += self._governance_spend
-        self._record_value(paid, contributed, output, focus, quality)
-        # Formal pools run one case registry; informal cooperation coordinates only partly.
-        share = np.where(formal, 1.0, p.informal_strength)
-        units = output[:, None] * focus / UNIT_COST
-        return (
-            np.vstack([share[:, None] * units, (1.0 - share)[:, None] * units]),
-            np.vstack([quality, quality]),
-            np.concatenate([tau, tau]),
-            np.concatenate([np.full(len(parts), p.coordination), np.zeros(len(parts), bool)]),
-        )
+        for ps, c, k in zip(parts, consensus, conflict, strict=True):
+            ps.consensus, ps.conflict = float(c), float(k)
+        return overhead, conflict
+
+    def _runners(self, weights: np.ndarray) -> np.ndarray:
+        """(P x O x D): which member runs each pool's work in each domain (B2, B6).
+
+        With division of labour the member with most expertise in a domain runs it (a pool
+        of equals gains nothing); without, each member serves its own share of the cases.
+        """
+        m = self._m
+        if self.p.division_of_labour:
+            masked = np.where(m[:, :, None] > 0, self.expertise[None, :, :], -1.0)
+            best = masked.argmax(axis=1)  # (P x D)
+            runners = np.zeros(masked.shape)
+            pools, domains = np.indices(best.shape)
+            runners[pools, best, domains] = 1.0
+            return runners
+        share = weights / weights.sum(axis=1, keepdims=True)
+        return np.repeat(share[:, :, None], len(DOMAINS), axis=2)
 
     def _deliver(self, paid: np.ndarray) -> None:
-        """Organizations and pools serve citizens; welfare erodes, then services lift it."""
-        p = self.p
-        solo_units, solo_quality, solo_tau = self._solo_channels()
-        pool_units, pool_quality, pool_tau, pool_coord = self._pool_channels(paid)
-        channels = Channels(
-            units=np.vstack([solo_units, pool_units]),
-            quality=np.vstack([solo_quality, pool_quality]),
-            targeting=np.concatenate([solo_tau, pool_tau]),
-            coordinated=np.concatenate([np.zeros(len(solo_tau), bool), pool_coord]),
+        """Organizations and pools serve citizens; welfare erodes, then services lift it.
+
+        Nothing multiplies pooled money. Pools deliver more per unit only through the same
+        cost function as everyone: the member that runs a pool's work in a domain adds it to
+        its own operation there, so pooling concentrates each domain's work in fewer, larger
+        and more expert operations (economies of scale B1; complementary expertise B2, B6);
+        a shared case list avoids duplicates (B3, in services.deliver). Pools pay
+        governance cost and lose output to conflict (C1, C6).
+        """
+        p, m, parts = self.p, self._m, self.partnerships
+        solo = self._solo_money()
+        n_dom = len(DOMAINS)
+        if parts:
+            pool = self._pool_money(paid)
+            overhead, conflict = self._governance()
+            net = (1.0 - overhead) * (1.0 - conflict)
+            contributed = paid.sum(axis=1)
+            weights = np.where(contributed[:, None] > 0, paid, m)
+            focus, weights = pool_focus(weights, m, self.priorities)
+            runners = self._runners(weights)
+            pool_domain = (pool * net)[:, None] * focus
+            run_money = np.einsum("kod,kd->od", runners, pool_domain)
+        else:
+            pool = net = overhead = np.zeros(0)
+            focus = pool_domain = np.zeros((0, n_dom))
+            runners = np.zeros((0, len(self.organizations), n_dom))
+            run_money = 0.0
+        solo_domain = solo[:, None] * self.priorities
+        operations = solo_domain + run_money
+        if self.operation_size is None:
+            self.operation_size = operations
+        self.operation_size = (
+            OPERATION_MEMORY * self.operation_size + (1.0 - OPERATION_MEMORY) * operations
         )
+        factor = self._scale_factor(self.operation_size)
+        solo_units = solo_domain * factor / UNIT_COST
+        pool_units = pool_domain * np.einsum("kod,od->kd", runners, factor) / UNIT_COST
+        pool_quality = np.einsum("kod,od->kd", runners, self.expertise)
+        self._governance_spend = float((overhead * pool).sum())
+        self.ledger["governance"] += self._governance_spend
+        if parts:
+            self._record_value(
+                pool, net, focus=focus, runners=runners, factor=factor, quality=pool_quality
+            )
         self._delivery = deliver(
             self.citizens,
-            channels,
+            self._channels(solo_units, pool_units, pool_quality),
             decay=p.welfare_decay,
             service_effect=p.service_effect,
             ownership_effect=p.ownership_effect,
             rng=self.rng,
         )
 
+    def _channels(
+        self, solo_units: np.ndarray, pool_units: np.ndarray, pool_quality: np.ndarray
+    ) -> Channels:
+        """Organizations alone (uncoordinated) and pools: formal pools keep all their cases
+        on the shared list (B3), informal ones the share `informal_strength` (D2)."""
+        p, parts = self.p, self.partnerships
+        linked = np.array([ps.community_linked for ps in parts], dtype=float)
+        pool_tau = np.minimum(
+            1.0,
+            (self._m * self.targeting[None, :]).max(axis=1, initial=0.0)
+            + 0.5 * self.participation_rate * linked,
+        )
+        formal = np.array([ps.formal for ps in parts], dtype=bool)
+        share = np.where(formal, 1.0, p.informal_strength)[:, None]
+        n = len(parts)
+        return Channels(
+            units=np.vstack([solo_units, share * pool_units, (1.0 - share) * pool_units]),
+            quality=np.vstack([self.expertise, pool_quality, pool_quality]),
+            targeting=np.concatenate([self.targeting, pool_tau, pool_tau]),
+            coordinated=np.concatenate(
+                [
+                    np.zeros(len(self.organizations), bool),
+                    np.full(n, p.coordination),
+                    np.zeros(n, bool),
+                ]
+            ),
+        )
+
+    def _draw_reserves(self, inflow: np.ndarray) -> np.ndarray:
+        """Pools save `reserve_share` of a normal month's inflow and draw on the reserve
+        when inflow falls below its usual level (an EMA), up to that level (Z1 buffering).
+        Returns what each pool spends this month; saved money is not spent yet."""
+        share = self.p.reserve_share
+        parts = self.partnerships
+        usual = np.array([ps.usual_inflow for ps in parts])
+        reserve = np.array([ps.reserve for ps in parts])
+        usual = np.where(usual > 0, usual, inflow)
+        saved = np.where(inflow >= usual, share * inflow, 0.0)
+        drawn = np.where(inflow < usual, np.minimum(reserve, usual - inflow), 0.0)
+        spent = inflow - saved + drawn
+        for k, ps in enumerate(parts):
+            ps.reserve = float(reserve[k] + saved[k] - drawn[k])
+            ps.usual_inflow = float(RESERVE_MEMORY * usual[k] + (1 - RESERVE_MEMORY) * inflow[k])
+        moved = float(drawn.sum() - saved.sum())
+        self.ledger["spent"] += moved
+        self.ledger["pooled"] += moved
+        return spent
+
     def _record_value(
         self,
-        paid: np.ndarray,
-        contributed: np.ndarray,
-        output: np.ndarray,
+        pool: np.ndarray,
+        net: np.ndarray,
+        *,
         focus: np.ndarray,
+        runners: np.ndarray,
+        factor: np.ndarray,
         quality: np.ndarray,
     ) -> None:
-        """Each member's benefit per unit given, relative to going it alone (loner payoff).
+        """Measure each pool's return r and each member's payoff relative to going alone.
 
-        Benefit per unit = pool output per unit paid x the quality-weighted units it buys x
-        alignment of the pool's focus with the member's priorities (C1); the loner's is its own
-        expertise-weighted units. A running average smooths noise.
+        r = the pool's quality-weighted service units per unit of money over its members'
+        mean when alone, both through this month's cost function. A member's payoff is the
+        public-goods payoff (payoff.member_payoffs) per unit of its promise: 1 is what it
+        would get keeping the money (the loner's payoff, Hauert et al. 2002). Members act
+        on last month's r; a running average of payoffs decides whether a pool is worth it.
         """
         m = self._m
-        per_unit = output / np.maximum(contributed, 1e-300) * (focus * quality / UNIT_COST).sum(1)
-        unit_focus = focus / np.linalg.norm(focus, axis=1, keepdims=True)
-        unit_prio = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
-        ratio = per_unit[:, None] * (unit_focus @ unit_prio.T) / self._solo_value[None, :]
-        values = np.array([ps.values for ps in self.partnerships])
-        update = (m > 0) & (contributed[:, None] > 0)
+        run_factor = np.einsum("kod,od->kd", runners, factor)
+        pool_value = net * (focus * run_factor * quality / UNIT_COST).sum(axis=1)
+        solo_value = (self.priorities * factor * self.expertise / UNIT_COST).sum(axis=1)
+        size = np.maximum(m.sum(axis=1), 1.0)
+        mean_solo = (m * solo_value[None, :]).sum(axis=1) / size
+        r = np.where(pool > 0, pool_value / np.maximum(mean_solo, 1e-300), 1.0)
+        payoff = member_payoffs(self._promise, self._paid, r)
+        ratio = payoff / np.maximum(self._promise, 1e-300)
+        values = np.array([ps.values for ps in self.partnerships]).reshape(m.shape)
+        update = (m > 0) & (self._promise > 0) & (size[:, None] > 1)
         values = np.where(update, VALUE_MEMORY * values + (1.0 - VALUE_MEMORY) * ratio, values)
-        mean = (values * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1)
+        mean = (values * m).sum(axis=1) / size
         for k, ps in enumerate(self.partnerships):
             ps.values = values[k]
             ps.value_ratio = float(mean[k])
+            ps.pool_return = float(r[k])
+            ps.payoffs = payoff[k]
+            ps.pool = float(pool[k])
+            ps.output = float(pool[k] * net[k])
+            ps.quality = quality[k]
 
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
@@ -588,10 +773,8 @@ class PartnershipModel(Model):
         self.ties[self.ties < TIE_MIN] = 0.0
         self.ties = np.where(together, self.ties + TIE_GAIN * (1.0 - self.ties), self.ties)
         n_org = len(self.organizations)
-        partnered = sum(1 for o in self.organizations if o.memberships) / n_org
         linked = {m.index for ps in self.partnerships if ps.community_linked for m in ps.members}
-        p = self.p
-        self.citizens.spread_awareness(p.info_spread * (1.0 + p.network_effect * partnered))
+        self.citizens.spread_awareness(self.p.info_spread)
         self.citizens.draw_participation(0.5 + 0.5 * len(linked) / n_org, self.rng)
 
     # 8. review ---------------------------------------------------------------
@@ -606,10 +789,9 @@ class PartnershipModel(Model):
             leaving: list[tuple[Organization, str]] = []
             if len(ps.members) > 1:
                 for m in ps.members:
-                    if trusts[k, m.index] < p.trust_threshold:
-                        leaving.append((m, "distrust"))
-                    elif ps.values[m.index] < WORTH_IT and (not ps.formal or ps.term_over):
-                        leaving.append((m, "poor value"))
+                    reason = m.reason_to_leave(ps, trust=float(trusts[k, m.index]))
+                    if reason:
+                        leaving.append((m, reason))
             someone_stays = len(leaving) < len(ps.members)
             for m, reason in leaving:
                 if ps.formal and not ps.term_over and someone_stays:
@@ -635,6 +817,12 @@ class PartnershipModel(Model):
             self._dissolve(ps, "volunteers left", failed=True)
 
     def _leave(self, ps: Partnership, m: Organization, reason: str) -> None:
+        """`m` leaves with its share of the pool's reserve (the last one with all it holds)."""
+        share = ps.reserve / len(ps.members)
+        if len(ps.members) == 1:
+            share, ps.carry = share + ps.carry, 0.0
+        m.budget += share
+        ps.reserve -= ps.reserve / len(ps.members)
         ps.members.remove(m)
         m.memberships.remove(ps)
         ps.values[m.index] = 1.0
@@ -644,10 +832,11 @@ class PartnershipModel(Model):
         if not ps.active:
             return
         ps.active = False
-        if ps.carry and ps.members:  # unspent exit fees go back to who stayed
+        left = ps.carry + ps.reserve
+        if left and ps.members:  # unspent exit fees, fines and reserves go back to who stayed
             for m in ps.members:
-                m.budget += ps.carry / len(ps.members)
-            ps.carry = 0.0
+                m.budget += left / len(ps.members)
+            ps.carry = ps.reserve = 0.0
         for m in list(ps.members):
             m.memberships.remove(ps)
         self.citizens.volunteering[ps.volunteers] = False
@@ -705,7 +894,9 @@ class PartnershipModel(Model):
     @property
     def money_held(self) -> float:
         """Money in organizations' reserves plus exit fees waiting in partnership pools."""
-        return sum(o.budget for o in self.organizations) + sum(ps.carry for ps in self.partnerships)
+        return sum(o.budget for o in self.organizations) + sum(
+            ps.carry + ps.reserve for ps in self.partnerships
+        )
 
     def _log(self, kind: str, **data: Any) -> None:
         self.events.append(Event(self.steps, kind, data))

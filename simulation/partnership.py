@@ -1,6 +1,6 @@
 """Partnerships as objects with members: formal (D1) or informal (D2), of kinds K1-K7.
 
-A partnership pools members' contributions into a public good (payoff.synergy_output), run
+A partnership pools members' contributions into a public good (payoff.member_payoffs), run
 under one of Provan & Kenis's (2008) governance modes (C6). Its kind follows from the sectors
 of its founders (K1-K6) or from citizen volunteers (K7).
 """
@@ -82,14 +82,22 @@ class Partnership:
         self.duration = duration
         self.volunteers = np.zeros(0, dtype=np.int64)  # citizen indices (K7)
         self.pool = 0.0
-        self.output = 0.0
+        self.output = 0.0  # money the pool turned into services after governance and conflict
+        self.quality = np.zeros(4)  # service quality per domain: its best member's expertise
         self.effectiveness = 0.0
         self.conflict = 0.0
         self.mean_trust = 0.0
         self.value_ratio = 1.0  # moving average of members' benefit per unit contributed
         self.age = 0
-        self.carry = 0.0  # exit fees paid in, spent next month
+        self.carry = 0.0  # exit fees and fines paid in, spent next month
+        self.reserve = 0.0  # money saved for lean months (Z1 buffering)
+        self.usual_inflow = 0.0  # running mean of what flows in each month
         self.values = np.ones(n_organizations)  # members' running benefit ratio vs going alone
+        self.beliefs = np.zeros(n_organizations)  # share of promises it expects partners to give
+        self.warned = np.zeros(n_organizations, dtype=bool)  # fined here before: expects sanctions
+        self.pool_return = 1.0  # r: pool's service value per unit vs members' own (last month)
+        self.consensus = 1.0  # goal consensus of the members (C1), set each month
+        self.payoffs = np.zeros(n_organizations)  # members' public-goods payoffs this month
         self.active = True
 
     @property
@@ -111,15 +119,6 @@ class Partnership:
     def term_over(self) -> bool:
         """A formal agreement has reached its end date and is up for renewal."""
         return self.formal and self.age > 0 and self.age % self.duration == 0
-
-    def consensus(self, alignment: np.ndarray) -> float:
-        """Goal consensus: mean pairwise cosine similarity of members' priorities (C1)."""
-        idx = self.indices
-        n = len(idx)
-        if n < 2:
-            return 1.0
-        sub = alignment[np.ix_(idx, idx)]
-        return float((sub.sum() - np.trace(sub)) / (n * (n - 1)))
 
     def choose_governance(self, leadership_quality: float, consensus: float) -> float:
         """Set the governance mode (adaptive picks the best fit) and return effectiveness.

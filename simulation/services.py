@@ -94,11 +94,11 @@ def deliver(
     ownership_effect: float,
     rng: np.random.Generator,
 ) -> Delivery:
-    """Erode welfare by `decay`, then deliver one month of services and lift welfare."""
+    """Erode welfare by `decay` x each citizen's vulnerability, then deliver one month of
+    services and lift welfare."""
     n, n_domains = pop.welfare.shape
-    need_sum, aware_need, aware_sum = kernels.decay_and_sum_need(
-        pop.welfare, pop.awareness, 1.0 - decay
-    )
+    keep = np.clip(1.0 - decay * pop.vulnerability, 0.0, 1.0).astype(np.float32)
+    need_sum, aware_need, aware_sum = kernels.decay_and_sum_need(pop.welfare, pop.awareness, keep)
     mean_need = np.maximum(need_sum / n, _EPS)
     rows = {}
     quality = {}

@@ -1,4 +1,4 @@
-"""Welfare measures: an HDI-style composite, Gini, Sen welfare and the Atkinson index.
+"""Welfare measures: an HDI-style composite and the Gini coefficient.
 
 The composite is a geometric mean of domain indices (UNDP HDI 2010 method; UHC service
 coverage index), which penalizes uneven development: a town that is healthy but homeless
@@ -11,11 +11,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _EPS = 1e-12
-
-
-def dimension_index(x: ArrayLike, lo: float, hi: float) -> NDArray[np.float64]:
-    """Normalize a raw indicator to [0, 1] between goalposts, as the HDI does."""
-    return np.clip((np.asarray(x, dtype=float) - lo) / (hi - lo), 0.0, 1.0)
 
 
 def geometric_mean(indices: ArrayLike, axis: int = -1) -> NDArray[np.float64] | float:
@@ -39,21 +34,3 @@ def gini(values: ArrayLike) -> float:
         return 0.0
     ranks = np.arange(n, 0, -1, dtype=float)  # n - i for i = 0..n-1
     return float(1.0 + 1.0 / n - 2.0 * np.dot(x, ranks) / (n * total))
-
-
-def sen_welfare(values: ArrayLike) -> float:
-    """Sen's (1976) welfare index W = mean * (1 - Gini): efficiency discounted by inequality."""
-    x = np.asarray(values, dtype=float)
-    return float(x.mean() * (1.0 - gini(x))) if x.size else 0.0
-
-
-def atkinson(values: ArrayLike, epsilon: float = 0.5) -> float:
-    """Atkinson inequality index A_e = 1 - (mean x^(1-e))^(1/(1-e)) / mean (e != 1)."""
-    x = np.asarray(values, dtype=float)
-    mu = x.mean()
-    if mu <= _EPS:
-        return 0.0
-    if epsilon == 1.0:
-        return float(1.0 - geometric_mean(np.maximum(x, _EPS)) / mu)
-    ede = np.mean(x ** (1.0 - epsilon)) ** (1.0 / (1.0 - epsilon))
-    return float(1.0 - ede / mu)

@@ -1,0 +1,60 @@
+"""Conditional cooperation: what share of its promise a pool member gives (C2, D1, D2).
+
+Contribution types and their shares come from Fischbacher, Gaechter & Fehr (2001, strategy
+method): about half conditional cooperators, a third free riders, 14 % hump-shaped, the rest
+unconditional. Beliefs about partners are updated by the model (Fischbacher & Gaechter 2010);
+this module holds the types and the rule that turns a belief into a contribution.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Cooperation(IntEnum):
+    """Contribution types of Fischbacher, Gaechter & Fehr (2001, strategy method)."""
+
+    FREE_RIDER = 0  # gives nothing whatever others give (about a third)
+    CONDITIONAL = 1  # gives about what it believes others give (about half)
+    HUMP = 2  # gives more as others give more, up to half, then less (14 %)
+    UNCONDITIONAL = 3  # gives a fixed share whatever others do (the rest, about 6 %)
+
+
+# Shares among organizations that are not free riders: 50 / 14 / 6 out of 70 (FGF 2001).
+NON_FREE_RIDER_SHARES = (50 / 70, 14 / 70, 6 / 70)
+
+
+def draw_cooperation(free_rider_share: float, rng: np.random.Generator) -> Cooperation:
+    """One organization's contribution type, with the FGF (2001) shares."""
+    rest = 1.0 - free_rider_share
+    weights = (free_rider_share, *(rest * w for w in NON_FREE_RIDER_SHARES))
+    return Cooperation(int(rng.choice(len(weights), p=np.asarray(weights) / sum(weights))))
+
+
+def contribution_shares(
+    types: np.ndarray,
+    beliefs: np.ndarray,
+    own_share: np.ndarray,
+    *,
+    slope: float,
+    mpcr: np.ndarray,
+    deterred: np.ndarray,
+) -> np.ndarray:
+    """Share of its promise each member decides to give (pools x organizations).
+
+    `beliefs` is what a member expects its partners to give (a share of their promises).
+    Conditional cooperators give `slope` x belief (imperfect conditional cooperation,
+    Fischbacher & Gaechter 2010), hump-shaped types `slope` x min(belief, 1 - belief),
+    unconditional types their own fixed share, free riders nothing. Giving everything is
+    every type's choice when it pays privately (mpcr >= 1: no dilemma) or when a sanction
+    for the shortfall is expected (`deterred`, formal partnerships, D1).
+    """
+    t = types[None, :]
+    share = np.select(
+        [t == Cooperation.CONDITIONAL, t == Cooperation.HUMP, t == Cooperation.UNCONDITIONAL],
+        [slope * beliefs, slope * np.minimum(beliefs, 1.0 - beliefs), own_share[None, :]],
+        default=0.0,
+    )
+    return np.where(deterred | (mpcr >= 1.0), 1.0, np.clip(share, 0.0, 1.0))
