@@ -46,8 +46,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     (wheel,) = tmp.glob("kemitraan-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for folder in ("scenarios", "sweeps", "experiments"):
-        shipped = sorted(p.name for p in (ROOT / folder).glob("*.toml"))
-        inside = sorted(Path(n).name for n in names if n.startswith(f"simulation/data/{folder}/"))
+        shipped = sorted(str(p.relative_to(ROOT / folder)) for p in (ROOT / folder).rglob("*.toml"))
+        prefix = f"simulation/data/{folder}/"
+        inside = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix))
         assert inside == shipped, folder
     venv = tmp / "venv"
     sh([sys.executable, "-m", "venv", str(venv)], tmp, env)
@@ -85,6 +86,8 @@ def test_the_readme_commands_work_outside_the_repository(installed, tmp_path: Pa
     assert "2 runs" in sweep.stdout
     assert (tmp_path / "results/tiny/summary/summary.md").is_file()
     assert "partnering_rate" in sh([exe, "params"], tmp_path, env).stdout
+    count = "from simulation.experiments.patterns import load_patterns; print(len(load_patterns()))"
+    assert int(sh([str(bin_dir / "python"), "-c", count], tmp_path, env).stdout) >= 6
     # everything written is under the working folder
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
     assert written == {"results", "tiny.toml"}
