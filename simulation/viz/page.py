@@ -529,6 +529,17 @@ def PartnershipViz(scenario: str = "default") -> None:
     changed = solara.use_memo(lambda: bump, [])
 
     token = run.value
+    drawn = solara.use_memo(threading.Event, [])  # set once the page shows the newest month
+    solara.use_effect(drawn.set, [version.value])
+
+    def wait_until_drawn(cancel: threading.Event) -> None:
+        """Back-pressure: step again only once the last month has been drawn, so that on a slow
+        machine the Fast speed never piles up months the page has not shown yet (bounded, so a
+        missed signal can only slow Play down, never stop it)."""
+        deadline = time.perf_counter() + 2.0
+        while not drawn.wait(0.05) and time.perf_counter() < deadline:
+            if cancel.is_set() or not playing.value:
+                return
 
     def play_loop(cancel: threading.Event) -> None:
         """Steps while playing.  Clicks hand out tokens in order and only the newest token may
@@ -544,7 +555,9 @@ def PartnershipViz(scenario: str = "default") -> None:
                 error.set(t(language.value, "error", message=str(err)))
                 playing.set(False)
                 return
+            drawn.clear()
             changed()
+            wait_until_drawn(cancel)
             if started < session.horizon <= session.month:
                 playing.set(False)  # the scenario's run is complete: say so, Play goes on
                 return

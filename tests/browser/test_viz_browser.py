@@ -102,7 +102,13 @@ def test_scenario_picker_loads_a_scenario(offline_page, shots) -> None:
     page.wait_for_function(
         "() => document.querySelector('.kemitraan-month').innerText.trim() === 'Month 0'"
     )
-    assert "No partnerships" in page.inner_text(".kemitraan-scenario-description")
+    # the description follows within a moment (a busy server draws the month first); a page
+    # that kept the previous scenario's text fails here after 10 s
+    page.wait_for_function(
+        "() => document.querySelector('.kemitraan-scenario-description')"
+        ".innerText.includes('No partnerships')",
+        timeout=10_000,
+    )
     step(page, 4)
     partnerships = page.locator(".kemitraan-kpi .value").nth(4).inner_text()
     assert partnerships == "0"
