@@ -110,6 +110,11 @@ def _write_outputs(frame: Any, sc: Scenario, out: Path) -> None:
         raise
 
 
+NoProgress = Annotated[
+    bool, typer.Option("--no-progress", help="No progress bar (logs, batch jobs).")
+]
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -231,9 +236,7 @@ def sweep(
             min=0.001, max=1e6, help="Seconds a run may take; a longer run is stopped, failed."
         ),
     ] = None,
-    no_progress: Annotated[
-        bool, typer.Option("--no-progress", help="No progress bar (logs, batch jobs).")
-    ] = False,
+    no_progress: NoProgress = False,
     no_summary: Annotated[
         bool, typer.Option("--no-summary", help="Skip the tables and figures at the end.")
     ] = False,
@@ -276,9 +279,7 @@ def experiment(
         bool, typer.Option("--check", help="Re-run and compare with the committed summary.")
     ] = False,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
-    no_progress: Annotated[
-        bool, typer.Option("--no-progress", help="No progress bar (logs, batch jobs).")
-    ] = False,
+    no_progress: NoProgress = False,
 ) -> None:
     """Run a reproducible experiment on the seed articles' claims, or check a committed one."""
     from .experiments.cli import experiment_command

@@ -353,20 +353,14 @@ def RunBar(
             )
         with rv.Html(tag="div", class_="kemitraan-runbar-row"):
             Html("span", t(lang, "shocks"), "kemitraan-shocks-label")
-            solara.Button(
-                t(lang, "shock_funding"),
-                color="error",
-                outlined=True,
-                on_click=guarded(lambda: session.shock("funding_cut")),
-                classes=["kemitraan-shock-funding"],
-            )
-            solara.Button(
-                t(lang, "shock_leadership"),
-                color="error",
-                outlined=True,
-                on_click=guarded(lambda: session.shock("leadership_change")),
-                classes=["kemitraan-shock-leadership"],
-            )
+            for kind, short in (("funding_cut", "funding"), ("leadership_change", "leadership")):
+                solara.Button(
+                    t(lang, f"shock_{short}"),
+                    color="error",
+                    outlined=True,
+                    on_click=guarded(lambda kind=kind: session.shock(kind)),
+                    classes=[f"kemitraan-shock-{short}"],
+                )
         if month >= horizon and not playing.value:
             solara.Info(
                 t(lang, "ended", step=month, months=horizon),
