@@ -565,7 +565,9 @@ def test_a_hanging_run_is_stopped_at_the_time_limit(tmp_path: Path, workers: int
         tmp_path / "out",
         workers=workers,
         run_fn=hanging_run,
-        timeout_s=1.5,
+        # a worker's first run also loads the compiled kernels (about 0.6 s, more on a busy
+        # machine): the limit leaves room for that, so only the hanging runs exceed it
+        timeout_s=5.0,
         progress=False,
         summarize=False,
     )
@@ -575,16 +577,33 @@ def test_a_hanging_run_is_stopped_at_the_time_limit(tmp_path: Path, workers: int
     bad = runs[runs["status"] == "failed"]
     assert set(bad["trust_gain"]) == {0.2} and set(bad["funding_volatility"]) == {0.5}
     assert bad["error"].str.startswith("RunTimeoutError: the run took longer than").all()
-    assert (bad["duration_s"] >= 1.5).all() and (bad["duration_s"] < 10).all()
+    assert (bad["duration_s"] >= 5.0).all() and (bad["duration_s"] < 15).all()
     # the limit is lifted after each run: the same process goes on to finish normal runs
     assert (runs[runs["status"] == "ok"]["community_welfare"].notna()).all()
 
 
-def test_ctrl_c_stops_workers_without_killing_them(tmp_path: Path) -> None:
+def test_ctrl_c_stops_workers_without_killing_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On Ctrl-C the pool asks its workers to drop their runs (SIGINT) and they exit on
     their own: killing a worker while it sends a result could leave the executor's reader
-    blocked for ever, and the coordinator unable to exit."""
+    blocked for ever, and the coordinator unable to exit.
+
+    Whether a worker was killed is read from the pool's own calls, not from its exit code:
+    a forkserver child's exit code reaches us through the server, and reads as 255 whenever
+    an earlier test's server has gone (multiprocessing's popen_forkserver)."""
+    import multiprocessing.process
+
     from simulation.sweep.execute import LocalPool, RunContext, RunTask, run_chunk
+
+    killed: list[int | None] = []
+    terminate = multiprocessing.process.BaseProcess.terminate
+
+    def record(self: multiprocessing.process.BaseProcess) -> None:
+        killed.append(self.pid)
+        terminate(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "terminate", record)
 
     marker = tmp_path / "started"
     ctx = RunContext(base_params={"marker": str(marker)}, shocks=(), steps=1, run_fn=marked_hang)
@@ -598,7 +617,8 @@ def test_ctrl_c_stops_workers_without_killing_them(tmp_path: Path) -> None:
     start = time.monotonic()
     pool.close(cancel=True)
     assert time.monotonic() - start < 8
-    assert [p.exitcode for p in procs] == [0]  # exited by itself, not terminated (-15)
+    assert killed == [], "a worker had to be terminated"
+    assert not any(p.is_alive() for p in procs)
     assert isinstance(fut.exception(timeout=5), KeyboardInterrupt)
 
 

@@ -307,18 +307,6 @@ def _worker_init(coordinator_pid: int, coordinator_start: str | None) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="sweep-coordinator-watch", daemon=True).start()
-    _warm_up()
-
-
-def _warm_up() -> None:
-    """Load (or compile) the model's compiled kernels before the worker's first run.
-
-    Otherwise the first run of every worker pays that start-up, which under load can exceed a
-    short `--timeout` and fail a run that is not slow at all.
-    """
-    from simulation.runner import run_one
-
-    run_one({"n_citizens": 20, "n_ngo": 2, "n_business": 2}, seed=0, steps=2)
 
 
 def _mp_context() -> Any:
@@ -435,8 +423,11 @@ class DaskPool(Pool):
             ) from None
         # The client's background loop logs every lost connection with a traceback; the
         # sweep reports a lost cluster itself, in one line (see `check`).
-        for name in ("distributed", "tornado"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        # distributed's own logging config names sub-loggers (tornado.application, ...) with
+        # levels of their own, so quiet every logger of the two libraries, not just the roots.
+        for name in ["distributed", "tornado", *logging.root.manager.loggerDict]:
+            if name.split(".")[0] in {"distributed", "tornado"}:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client = Client(address, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
