@@ -14,6 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
+
+def plausible(low: float, high: float, reason: str) -> dict[str, object]:
+    """Field metadata for a parameter with no agreed published value.
+
+    The range is what calibration takes as its prior and what sensitivity analysis varies;
+    `reason` says where the range comes from (a source, or why it is a guess).
+    """
+    return {"plausible": [low, high], "reason": reason}
+
+
 DOMAINS: tuple[str, ...] = ("health", "education", "housing", "livelihood")
 KINDS: tuple[str, ...] = ("K1", "K2", "K3", "K4", "K5", "K6", "K7")
 
@@ -121,6 +131,7 @@ class ModelParams(BaseModel):
     )
     informal_strength: Unit = Field(
         0.5,
+        json_schema_extra=plausible(0.2, 0.8, "no published value"),
         description="Share of an informal pool's cases kept on the partners' shared case list "
         "(D2); formal pools share all of them. Plausible range 0.2-0.8 (no published value).",
     )
@@ -128,6 +139,9 @@ class ModelParams(BaseModel):
         1.0,
         ge=0.0,
         le=5.0,
+        json_schema_extra=plausible(
+            0.5, 3.0, "Fehr & Gaechter 2002: 1 unit spent removes 3 from the target"
+        ),
         description="Fine per unit of shortfall a formal partnership levies on a member that "
         "gives less than it promised (D1); informal cooperation cannot sanction (D2). Plausible "
         "range 0.5-3 (Fehr & Gaechter 2002: 1 unit spent removes 3 from the target).",
@@ -140,6 +154,9 @@ class ModelParams(BaseModel):
     )
     reserve_share: Unit = Field(
         0.1,
+        json_schema_extra=plausible(
+            0.0, 0.25, "no published value; a quarter of inflow is an upper guess"
+        ),
         description="Share of a pool's normal inflow it saves as a reserve, drawn when inflow "
         "falls below normal (Z1 buffering); 0 = no reserves. Plausible range 0-0.25.",
     )
@@ -149,6 +166,9 @@ class ModelParams(BaseModel):
         0.9,
         ge=0.4,
         le=1.0,
+        json_schema_extra=plausible(
+            0.8, 1.0, "mild scale economies of local social and health services"
+        ),
         description="Cost elasticity of service output (B1): cost ~ output^e, so e < 1 means "
         "economies of scale and a pooled budget buys more than its parts. Plausible range "
         "0.8-1.0 (mild scale economies of local social and health services); 1 = none.",
@@ -157,6 +177,7 @@ class ModelParams(BaseModel):
         0.2,
         ge=0.0,
         le=0.5,
+        json_schema_extra=plausible(0.1, 0.3, "no published value"),
         description="Half-width of organizations' expertise around their sector profile (B2, "
         "B6): what a partner of the same sector can add. Plausible range 0.1-0.3.",
     )
@@ -189,6 +210,7 @@ class ModelParams(BaseModel):
         0.28,
         ge=0.0,
         le=0.6,
+        json_schema_extra=plausible(0.1, 0.4, "Olken 2007 control villages: 0.24-0.28"),
         description="Share of government spending that goes missing at a 4 % audit rate (B7). "
         "Olken (2007) control villages: roughly a quarter (0.24-0.28); plausible range 0.1-0.4.",
     )
@@ -206,6 +228,7 @@ class ModelParams(BaseModel):
     beta_forgetting: Unit = Field(0.9, description="lambda: memory of the Beta rule (C2).")
     defection_rate: Unit = Field(
         0.05,
+        json_schema_extra=plausible(0.0, 0.1, "no published value"),
         description="Monthly chance that a member, whatever it intended, fails to pay (a "
         "trembling hand, C2). Plausible range 0-0.1.",
     )
@@ -217,12 +240,16 @@ class ModelParams(BaseModel):
     )
     cooperation_slope: Unit = Field(
         0.9,
+        json_schema_extra=plausible(
+            0.7, 1.0, "Fischbacher & Gaechter 2010: imperfect conditional cooperation"
+        ),
         description="What a conditional cooperator gives per unit it believes its partners "
         "give (C2). Below 1: imperfect conditional cooperation (Fischbacher & Gaechter 2010); "
         "plausible range 0.7-1.",
     )
     belief_memory: Unit = Field(
         0.4,
+        json_schema_extra=plausible(0.2, 0.8, "Fischbacher & Gaechter 2010 estimate about 0.4"),
         description="Weight of last month's belief when a member updates what it expects its "
         "partners to give (Fischbacher & Gaechter 2010 estimate about 0.4); range 0.2-0.8.",
     )
@@ -294,3 +321,18 @@ class Shock(BaseModel):
         0.5, description="funding_cut: share of income lost; leadership_change: share of orgs."
     )
     duration: int = Field(12, ge=1, le=100_000, description="funding_cut: months it lasts.")
+
+
+def plausible_ranges() -> dict[str, tuple[float, float]]:
+    """Every parameter with a documented plausible range, in declaration order.
+
+    These are the parameters calibration fits and sensitivity analysis varies; the rest
+    have a published value, are structural (town size, switches) or are scenario levers.
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    for name, field in ModelParams.model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and "plausible" in extra:
+            low, high = extra["plausible"]  # type: ignore[misc]
+            ranges[name] = (float(low), float(high))
+    return ranges
