@@ -9,14 +9,14 @@ when something asks for it (`PartnershipModel.citizen`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from mesa import Agent
 
-from .cooperation import draw_cooperation
-from .params import DOMAINS, Sector
-from .partnership import VOLUNTEER_HOSTS
+from .cooperation import contribution_shares, draw_cooperation
+from .params import DOMAINS, Governance, Sector
+from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
 
 if TYPE_CHECKING:
     from .model import PartnershipModel
@@ -76,6 +76,27 @@ CHOICE_TEMPERATURE = 0.2  # softmax temperature of partner choice (scores are of
 WORTH_IT = 1.0  # a member leaves a pool that pays it less than going alone (loner payoff)
 MAX_RESERVE_MONTHS = 12.0  # cap on opening reserves, in months of income
 MONEY_WEIGHT = 0.3  # weight of a candidate's money in its attractiveness
+LEAVE_REASONS = (None, "distrust", "poor value")  # codes of Organization.reasons_to_leave
+
+
+class _Entry:
+    """An organization's entry in one of the model's per-organization arrays.
+
+    The model keeps money and accountability of all organizations in arrays, so that a
+    month's funding, fines and accountability are a few array operations; an organization
+    reads and writes its own entry through this attribute.
+    """
+
+    def __init__(self, array: str) -> None:
+        self.array = array
+
+    def __get__(self, org: Organization | None, owner: type | None = None) -> Any:
+        if org is None:
+            return self
+        return getattr(org.model, self.array)[org.index]
+
+    def __set__(self, org: Organization, value: float) -> None:
+        getattr(org.model, self.array)[org.index] = value
 
 
 class Organization(Agent):
@@ -83,6 +104,10 @@ class Organization(Agent):
 
     sector: ClassVar[Sector]
     model: PartnershipModel
+    budget = _Entry("budget")  # reserves: what it holds after this month's spending
+    income = _Entry("income")  # this month's income, grants included
+    spending = _Entry("org_spending")  # what it spent this month
+    accountability = _Entry("accountability")  # grows through government-community work (K2)
 
     def __init__(self, model: PartnershipModel, *, index: int, base_income: float) -> None:
         super().__init__(model)
@@ -95,7 +120,7 @@ class Organization(Agent):
         # town does not spend down an arbitrary opening balance (no drift from set-up); at
         # most a year's income (s near 0 has no finite steady state).
         rest = 1.0 - p.spend_rate
-        self.budget = base_income * min(rest / max(p.spend_rate, 1e-9), MAX_RESERVE_MONTHS)
+        self.opening_budget = base_income * min(rest / max(p.spend_rate, 1e-9), MAX_RESERVE_MONTHS)
         spread = p.expertise_spread
         self.expertise = np.clip(
             np.asarray(EXPERTISE[self.sector]) * rng.uniform(1 - spread, 1 + spread, len(DOMAINS)),
@@ -108,9 +133,9 @@ class Organization(Agent):
         self.cooperation = draw_cooperation(p.free_rider_share, rng)
         self.own_share = float(rng.random())  # what an unconditional type gives
         self.memberships: list[Partnership] = []
-        self.accountability = p.accountability  # grows through government-community work (K2)
-        self.income = base_income
-        self.spending = 0.0
+        # How closely its services follow need when it is not a government agency (whose
+        # targeting is its accountability): the sector's, raised by accountability to citizens.
+        self.sector_targeting = TARGETING[self.sector] * (0.5 + 0.5 * p.accountability)
 
     def _draw_priorities(self, divergence: float) -> np.ndarray:
         """Sector priorities mixed with idiosyncratic ones; divergence is C1's lever."""
@@ -126,8 +151,8 @@ class Organization(Agent):
     def targeting(self) -> float:
         """How closely services follow real need (B7): 0 = first come, 1 = by need."""
         if self.sector is Sector.GOVERNMENT:
-            return self.accountability
-        return TARGETING[self.sector] * (0.5 + 0.5 * self.model.p.accountability)
+            return float(self.accountability)
+        return self.sector_targeting
 
     def look_for_partners(self) -> None:
         """This month's partner search (D1, D2, K1-K7): with chance `partnering_rate`, an
@@ -161,19 +186,83 @@ class Organization(Agent):
             return
         model.start_or_join(self, model.organizations[pick])
 
-    def reason_to_leave(self, ps: Partnership, *, trust: float) -> str | None:
-        """Why this member would leave `ps` now, or None (C2, C1; D1 terms, D2 free exit).
+    # Decisions every member takes for all its memberships each month. Each is a rule of this
+    # class applied to every organization's column of the model's (partnerships x
+    # organizations) arrays in one array operation: the same rule, called once per
+    # organization, would cost some fifty small numpy calls a month, more than the decision
+    # itself. An organization's own traits (cooperation type, leadership) are the model's
+    # per-organization arrays, in `model.organizations` order.
 
-        It leaves when its mean trust in the others is below `trust_threshold`, or when
-        the pool pays it less than going alone (its smoothed payoff ratio below WORTH_IT,
-        the loner's payoff; Hauert et al. 2002) and it is free to go: the partnership is
-        informal or its formal term has just ended.
+    @staticmethod
+    def decide_contributions(
+        model: PartnershipModel, beliefs: np.ndarray, mpcr: np.ndarray, deterred: np.ndarray
+    ) -> np.ndarray:
+        """Share of its promise each member gives to each of its pools (C2, D1, D2).
+
+        Conditional cooperation with the type shares of Fischbacher, Gaechter & Fehr (2001):
+        each organization applies its own type (cooperation.contribution_shares) to its
+        belief about its partners in that pool; the sure prospect of a sanction (`deterred`)
+        or a pool that pays privately (mpcr >= 1) makes every type give in full. Returns
+        (partnerships x organizations); the model masks non-members.
         """
-        if trust < self.model.p.trust_threshold:
-            return "distrust"
-        if ps.values[self.index] < WORTH_IT and (not ps.formal or ps.term_over):
-            return "poor value"
-        return None
+        return contribution_shares(
+            model.cooperation_types,
+            beliefs,
+            model.own_share,
+            slope=model.p.cooperation_slope,
+            mpcr=mpcr,
+            deterred=deterred,
+        )
+
+    @staticmethod
+    def choose_governance(
+        model: PartnershipModel,
+        fits: np.ndarray,
+        requested: np.ndarray,
+        membership: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Members agree on each pool's governance mode; returns (mode codes, effectiveness).
+
+        A pool keeps the mode its founders asked for, or with `adaptive` takes the mode that
+        fits its network best (Provan & Kenis 2008; `fits` from partnership.governance_fit,
+        columns in GOVERNANCE_MODES order). Effectiveness = fit x quality of whoever leads
+        (C6): the members' mean leadership when shared, the best leader's under a lead
+        organization, a professional administrator of average quality under an NAO.
+        """
+        adaptive = requested == GOVERNANCE_CODES[Governance.ADAPTIVE]
+        mode = np.where(adaptive, fits.argmax(axis=1), requested)
+        fit = np.take_along_axis(fits, mode[:, None], axis=1)[:, 0]
+        leaders = membership * model.leadership[None, :]
+        size = np.maximum(membership.sum(axis=1), 1.0)
+        lead = np.where(
+            mode == GOVERNANCE_CODES[Governance.SHARED],
+            leaders.sum(axis=1) / size,
+            np.where(
+                mode == GOVERNANCE_CODES[Governance.LEAD],
+                leaders.max(axis=1, initial=0.0),
+                0.5 + 0.5 * model.p.leadership_quality,
+            ),
+        )
+        return mode, fit * lead
+
+    @staticmethod
+    def reasons_to_leave(
+        model: PartnershipModel, trust: np.ndarray, free: np.ndarray
+    ) -> np.ndarray:
+        """Why each member would leave each pool now: LEAVE_REASONS codes (C2, C1; D1, D2).
+
+        A member leaves when its mean trust in the others (`trust`, partnerships x
+        organizations) is below `trust_threshold`, or when the pool pays it less than going
+        alone (its smoothed payoff ratio below WORTH_IT, the loner's payoff; Hauert et al.
+        2002) and it is free to go (`free`: the partnership is informal or its formal term has
+        just ended). 0 = stays; only members of pools with more than one member are asked.
+        """
+        table = model.table
+        membership = table["membership"]
+        asked = (membership > 0) & (membership.sum(axis=1) > 1)[:, None]
+        poor = (table["values"] < WORTH_IT) & free[:, None]
+        reason = np.where(trust < model.p.trust_threshold, 1, np.where(poor, 2, 0))
+        return np.where(asked, reason, 0)
 
     def partner_scores(self) -> np.ndarray:
         """How attractive every organization is as a partner: the expertise it adds where

@@ -52,9 +52,13 @@ def contribution_shares(
     for the shortfall is expected (`deterred`, formal partnerships, D1).
     """
     t = types[None, :]
-    share = np.select(
-        [t == Cooperation.CONDITIONAL, t == Cooperation.HUMP, t == Cooperation.UNCONDITIONAL],
-        [slope * beliefs, slope * np.minimum(beliefs, 1.0 - beliefs), own_share[None, :]],
-        default=0.0,
+    share = np.where(
+        t == Cooperation.CONDITIONAL,
+        slope * beliefs,
+        np.where(
+            t == Cooperation.HUMP,
+            slope * np.minimum(beliefs, 1.0 - beliefs),
+            np.where(t == Cooperation.UNCONDITIONAL, own_share[None, :], 0.0),
+        ),
     )
     return np.where(deterred | (mpcr >= 1.0), 1.0, np.clip(share, 0.0, 1.0))

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 from mesa import Model
 from mesa.agentset import AgentSet
-from mesa.datacollection import DataCollector
 
 from . import welfare as wf
 from .agents import (
@@ -37,16 +36,25 @@ from .agents import (
     GRANT_SEEKERS,
     GRANT_SHARE,
     INCOME_SENSITIVITY,
+    LEAVE_REASONS,
     ORGANIZATION_CLASSES,
     Citizen,
     Organization,
 )
 from .audit import missing_share
-from .cooperation import contribution_shares
 from .funding import FundingShocks, grant_contest, volatile_income
-from .metrics import METRICS
-from .params import DOMAINS, ModelParams, Sector, Shock
-from .partnership import Partnership, kind_of, pool_focus
+from .metrics import METRICS, MetricRecorder
+from .params import DOMAINS, Governance, ModelParams, Sector, Shock
+from .partnership import (
+    GOVERNANCE_CODES,
+    KIND_CODES,
+    NAO_EXTRA_COST,
+    Partnership,
+    PartnershipTable,
+    governance_fit,
+    kind_of,
+    pool_focus,
+)
 from .payoff import member_payoffs
 from .population import CitizenPopulation
 from .services import Channels, Delivery, deliver
@@ -102,10 +110,16 @@ class PartnershipModel(Model):
         # Economies of scale (B1) are measured against an average organization's spending.
         self.reference_spending = p.n_citizens * p.funding_per_citizen / len(self.organizations)
         self.leakage_rate = missing_share(p.audit_probability, p.leakage)
-        self.initial_money = sum(o.budget for o in self.organizations)
-        self.trust_state = self._initial_trust()
         orgs = self.organizations
+        # Organizations' money and accountability live in arrays (Organization reads its
+        # entry), so that a month's funding and fines are a few array operations.
+        self.budget = np.array([o.opening_budget for o in orgs])
         self.base_income = np.array([o.base_income for o in orgs])
+        self.income = self.base_income.copy()
+        self.org_spending = np.zeros(len(orgs))
+        self.accountability = np.full(len(orgs), p.accountability)
+        self.initial_money = float(self.budget.sum())
+        self.trust_state = self._initial_trust()
         self.cooperation_types = np.array([int(o.cooperation) for o in orgs])
         self.own_share = np.array([o.own_share for o in orgs])
         self.income_sensitivity = np.array([INCOME_SENSITIVITY[o.sector] for o in orgs])
@@ -116,6 +130,8 @@ class PartnershipModel(Model):
             [[kind_of(a.sector, b.sector) in p.allowed_kinds for b in orgs] for a in orgs]
         )
         self.membership_counts = np.zeros(len(orgs), dtype=np.int64)
+        self.table = PartnershipTable(len(orgs), len(DOMAINS))
+        self._targeting_base = np.array([o.sector_targeting for o in orgs])
         self.operation_size: np.ndarray | None = None  # (O x D) for economies of scale (B1)
         self.ties = np.zeros((len(orgs), len(orgs)))  # tie strength between organizations (B4)
         self.partnerships: list[Partnership] = []
@@ -147,7 +163,8 @@ class PartnershipModel(Model):
         for shock, call in zip(shocks, self._scheduled, strict=True):
             self.schedule_event(call, at=float(shock.step))
         self.citizens.draw_participation(0.5, self.rng)
-        self.datacollector = DataCollector(model_reporters={m: m for m in METRICS})
+        self._refresh_org_matrices()
+        self.datacollector = MetricRecorder(METRICS)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
@@ -190,7 +207,6 @@ class PartnershipModel(Model):
         """Advance one month in the fixed order documented in the module docstring."""
         spend = self._fund()
         self._turnover()
-        self._refresh_org_matrices()
         self._form_partnerships()
         paid, chosen = self._contribute(spend)
         self._paid = paid
@@ -224,7 +240,11 @@ class PartnershipModel(Model):
         p, month = self.p, self.steps
         orgs = self.organizations
         base, sens = self.base_income, self.income_sensitivity
-        cut = self._cut = np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
+        cut = self._cut = (
+            np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
+            if self.funding_shocks.cuts
+            else np.ones(len(orgs))
+        )
         income = volatile_income(base, sens, p.funding_volatility, self.rng) * cut
         effort = np.zeros(len(orgs))
         idx = np.flatnonzero(self.is_seeker)
@@ -232,20 +252,17 @@ class PartnershipModel(Model):
             pool = p.n_citizens * p.funding_per_citizen * GRANT_SHARE
             grants, burnt = grant_contest(
                 base[idx] / base[idx].sum(),
-                np.array([orgs[i].budget for i in idx]),
+                self.budget[idx],
                 pool,
                 p.competition,
             )
             income[idx] += grants * cut[idx]
             effort[idx] = burnt
-        spend = np.empty(len(orgs))
-        for i, org in enumerate(orgs):
-            org.income = float(income[i])
-            org.budget += org.income
-            spend[i] = p.spend_rate * org.budget
-            org.budget -= spend[i]
-            org.spending = float(spend[i])
-        self._income = income
+        self.income = income
+        self.budget += income
+        spend = p.spend_rate * self.budget
+        self.budget -= spend
+        self.org_spending = spend
         self._contest = np.minimum(effort, spend)
         self._spending = float(spend.sum())
         self.ledger["income"] += float(income.sum())
@@ -260,11 +277,14 @@ class PartnershipModel(Model):
         if self.p.leadership_turnover == 0:
             return
         draws = self.rng.random(len(self.organizations))
-        for org, u in zip(self.organizations, draws, strict=True):
-            if u < self.p.leadership_turnover:
-                org.change_leader()
-                if org.memberships:
-                    self._log("leadership_change", orgs=[org.name], cause="turnover")
+        changed = np.flatnonzero(draws < self.p.leadership_turnover)
+        for i in changed:
+            org = self.organizations[i]
+            org.change_leader()
+            if org.memberships:
+                self._log("leadership_change", orgs=[org.name], cause="turnover")
+        if changed.size:
+            self._refresh_org_matrices()
 
     # 3. formation -------------------------------------------------------------
     def _form_partnerships(self) -> None:
@@ -272,7 +292,6 @@ class PartnershipModel(Model):
         if self.p.partnering_rate == 0:
             return
         orgs = self.organizations
-        self.membership_counts = np.array([len(o.memberships) for o in orgs])
         # Nobody leaves during formation, so an organization at its cap now stays there and
         # would do nothing (and draw nothing): leaving it out changes no result.
         free = self.membership_counts < self.p.max_memberships
@@ -281,20 +300,29 @@ class PartnershipModel(Model):
             AgentSet(order).do("look_for_partners")
 
     def _refresh_org_matrices(self) -> None:
-        """Stack organizations' priorities and expertise; alignment = cosine similarity (C1)."""
+        """Stack organizations' priorities and expertise; alignment = cosine similarity (C1).
+
+        Called at set-up and after a leadership change (the only thing that moves them).
+        """
         self.priorities = np.array([o.priorities for o in self.organizations])
         self.expertise = np.array([o.expertise for o in self.organizations])
+        self.leadership = np.array([o.leadership for o in self.organizations])
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
         self.alignment = unit @ unit.T
-        self.targeting = np.array([o.targeting for o in self.organizations])
+
+    @property
+    def targeting(self) -> np.ndarray:
+        """How closely each organization's services follow need (B7): 0 = first come."""
+        return np.where(self.is_government, self.accountability, self._targeting_base)
 
     def partner_candidates(self, org: Organization) -> np.ndarray:
         """Mask of organizations `org` may approach: not itself or a current partner, below
         the membership cap, and a sector pair that makes an allowed kind."""
         mask = self.kind_allowed[org.index] & (self.membership_counts < self.p.max_memberships)
         mask[org.index] = False
-        for ps in org.memberships:
-            mask[ps.indices] = False
+        if org.memberships:
+            rows = [ps.row for ps in org.memberships]
+            mask &= ~self.table["membership"][rows].any(axis=0)
         return mask
 
     def start_or_join(self, org: Organization, choice: Organization) -> None:
@@ -327,12 +355,12 @@ class PartnershipModel(Model):
         ps = Partnership(
             self._next_pid,
             members,
+            table=self.table,
             kind=kind,
             formal=formal,
             governance=self.p.governance_mode,
             started=self.steps,
             duration=self.p.formal_duration,
-            n_organizations=len(self.organizations),
         )
         self._next_pid += 1
         self.formed += 1
@@ -351,7 +379,7 @@ class PartnershipModel(Model):
         return ps
 
     def _join(self, ps: Partnership, org: Organization) -> None:
-        ps.members.append(org)
+        ps.add(org)
         org.memberships.append(ps)
         self._expect(ps, org)
         self.membership_counts[org.index] += 1
@@ -382,13 +410,6 @@ class PartnershipModel(Model):
         pop.volunteering[chosen] = True
 
     # 4. contributions -------------------------------------------------------
-    def _membership(self) -> np.ndarray:
-        """(partnerships x organizations) 0/1 matrix, rows in `self.partnerships` order."""
-        m = np.zeros((len(self.partnerships), len(self.organizations)))
-        for k, ps in enumerate(self.partnerships):
-            m[k, ps.indices] = 1.0
-        return m
-
     def _member_trust(self, m: np.ndarray) -> np.ndarray:
         """(P x O): each member's mean trust in its fellow members (1 for a lone host)."""
         size = m.sum(axis=1, keepdims=True)
@@ -407,9 +428,9 @@ class PartnershipModel(Model):
         share each member chose, both (P x O).
         """
         p = self.p
-        m = self._m = self._membership()
-        parts = self.partnerships
-        formal = np.array([ps.formal for ps in parts], dtype=bool)[:, None]
+        table = self.table
+        m = self._m = table["membership"]
+        formal = table["formal"][:, None]
         announced = self.base_income * self._cut
         promise = m * np.where(
             formal,
@@ -417,20 +438,11 @@ class PartnershipModel(Model):
             p.informal_commitment * spend[None, :] * self._member_trust(m),
         )
         size = np.maximum(m.sum(axis=1), 1.0)
-        mpcr = np.array([ps.pool_return for ps in parts])[:, None] / size[:, None]
-        warned = np.array([ps.warned for ps in parts], dtype=bool).reshape(m.shape)
-        deterred = formal & warned & (p.sanction_rate >= 1.0 - mpcr)
-        beliefs = np.array([ps.beliefs for ps in parts]).reshape(m.shape)
-        chosen = contribution_shares(
-            self.cooperation_types,
-            beliefs,
-            self.own_share,
-            slope=p.cooperation_slope,
-            mpcr=mpcr,
-            deterred=deterred,
-        )
+        mpcr = table["pool_return"][:, None] / size[:, None]
+        deterred = formal & table["warned"] & (p.sanction_rate >= 1.0 - mpcr)
+        chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse = self.rng.random(m.shape) < p.defection_rate
-        stressed = self._income < FUNDING_STRESS * announced
+        stressed = self.income < FUNDING_STRESS * announced
         chosen = np.where(lapse | stressed[None, :], 0.0, chosen) * m
         wanted = chosen * promise
         total = wanted.sum(axis=0)
@@ -480,15 +492,13 @@ class PartnershipModel(Model):
         due = fines.sum(axis=0)
         if not due.any():
             return
-        budgets = np.array([o.budget for o in self.organizations])
+        budgets = self.budget
         fines *= np.where(due > budgets, budgets / np.maximum(due, 1e-300), 1.0)[None, :]
         paid = fines.sum(axis=0)
-        for k in np.flatnonzero(fines.any(axis=1)):
-            ps = self.partnerships[k]
-            ps.carry += float(fines[k].sum())
-            ps.warned |= fines[k] > 0
-        for i in np.flatnonzero(paid):  # max: a fine of all one holds leaves exactly 0
-            self.organizations[i].budget = max(self.organizations[i].budget - paid[i], 0.0)
+        self.table["carry"][:] += fines.sum(axis=1)
+        self.table["warned"][:] |= fines > 0
+        fined = paid != 0  # max: a fine of all one holds leaves exactly 0
+        self.budget[fined] = np.maximum(self.budget[fined] - paid[fined], 0.0)
         self.ledger["fines"] += float(paid.sum())
 
     # 5. trust ------------------------------------------------------------------
@@ -505,7 +515,8 @@ class PartnershipModel(Model):
         others = np.where(size > 1, (chosen.sum(axis=1, keepdims=True) - chosen), 0.0)
         others = others / np.maximum(size - 1, 1)
         memory = self.p.belief_memory
-        expected = np.array([ps.beliefs for ps in self.partnerships]).reshape(m.shape)
+        table = self.table
+        expected = table["beliefs"]
         triples = [
             (k, a, b)
             for k, ps in enumerate(self.partnerships)
@@ -513,20 +524,16 @@ class PartnershipModel(Model):
         ]
         if triples:
             self._update_trust(np.array(triples).T, chosen, expected)
-        updated = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
-        for ps, row in zip(self.partnerships, updated, strict=True):
-            ps.beliefs = row
+        expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
         n = size[:, 0]
         within = ((m @ self.trust) * m).sum(axis=1) - n
-        mean_trust = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
-        for ps, t in zip(self.partnerships, mean_trust, strict=True):
-            ps.mean_trust = float(t)
+        table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
 
     def _update_trust(self, triples: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences (partnership k, observer i, observed j) to trust."""
         p = self.p
         k, i, j = triples
-        effectiveness = np.array([ps.effectiveness for ps in self.partnerships])
+        effectiveness = self.table["effectiveness"]
         misread = self.rng.random(k.size) < (
             p.misunderstanding * self.culture_gap[i, j] * (1.0 - effectiveness[k])
         )
@@ -573,36 +580,41 @@ class PartnershipModel(Model):
     def _pool_money(self, paid: np.ndarray) -> np.ndarray:
         """What each pool spends this month: contributions after leakage, exit fees and
         fines carried in, volunteers' time, and reserves saved or drawn."""
-        p, parts = self.p, self.partnerships
+        p, table = self.p, self.table
         lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)[None, :]
         self.ledger["government"] += float(paid[:, self.is_government].sum())
         self._leakage += float(lost.sum())
         self.ledger["leakage"] += float(lost.sum())
-        n_vol = np.array([ps.volunteers.size for ps in parts], dtype=float)
-        carried = np.array([ps.carry for ps in parts])
-        for ps in parts:
-            ps.carry = 0.0
+        n_vol = table["volunteers"].astype(float)
+        carried = table["carry"].copy()
+        table["carry"][:] = 0.0
         self.ledger["spent"] += float(carried.sum())  # exit fees and fines paid in last month
         self.ledger["pooled"] += float(carried.sum())
         money = self._draw_reserves((paid - lost).sum(axis=1) + carried)
         return money + n_vol * p.volunteer_value  # volunteers' time cannot be saved
 
     def _governance(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each pool's governance (C6): overhead share and conflict (C1) that eat output."""
-        p, m, parts = self.p, self._m, self.partnerships
+        """Each pool's governance (C6): overhead share and conflict (C1) that eat output.
+
+        The members choose the mode (Organization.choose_governance); formal pools pay
+        `governance_cost` of what they spend, more under an NAO.
+        """
+        p, m, table = self.p, self._m, self.table
         size = m.sum(axis=1)
         cross = ((m @ self.alignment) * m).sum(axis=1) - size
         consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
-        effectiveness = np.array(
-            [
-                ps.choose_governance(p.leadership_quality, c)
-                for ps, c in zip(parts, consensus, strict=True)
-            ]
+        network = size + (table["volunteers"] > 0)  # volunteers count as one more member
+        fits = governance_fit(network, table["mean_trust"], consensus)
+        mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
+        nao = mode == GOVERNANCE_CODES[Governance.NAO]
+        overhead = np.where(
+            table["formal"], p.governance_cost + np.where(nao, NAO_EXTRA_COST, 0.0), 0.0
         )
-        overhead = np.array([ps.governance_cost_share(p.governance_cost) for ps in parts])
         conflict = (1.0 - consensus) * (1.0 - effectiveness)
-        for ps, c, k in zip(parts, consensus, conflict, strict=True):
-            ps.consensus, ps.conflict = float(c), float(k)
+        table["governance"][:] = mode
+        table["effectiveness"][:] = effectiveness
+        table["consensus"][:] = consensus
+        table["conflict"][:] = conflict
         return overhead, conflict
 
     def _runners(self, weights: np.ndarray) -> np.ndarray:
@@ -682,14 +694,13 @@ class PartnershipModel(Model):
         """Organizations alone (uncoordinated) and pools: formal pools keep all their cases
         on the shared list (B3), informal ones the share `informal_strength` (D2)."""
         p, parts = self.p, self.partnerships
-        linked = np.array([ps.community_linked for ps in parts], dtype=float)
+        linked = self.table["linked"].astype(float)
         pool_tau = np.minimum(
             1.0,
             (self._m * self.targeting[None, :]).max(axis=1, initial=0.0)
             + 0.5 * self.participation_rate * linked,
         )
-        formal = np.array([ps.formal for ps in parts], dtype=bool)
-        share = np.where(formal, 1.0, p.informal_strength)[:, None]
+        share = np.where(self.table["formal"], 1.0, p.informal_strength)[:, None]
         n = len(parts)
         return Channels(
             units=np.vstack([solo_units, share * pool_units, (1.0 - share) * pool_units]),
@@ -709,16 +720,16 @@ class PartnershipModel(Model):
         when inflow falls below its usual level (an EMA), up to that level (Z1 buffering).
         Returns what each pool spends this month; saved money is not spent yet."""
         share = self.p.reserve_share
-        parts = self.partnerships
-        usual = np.array([ps.usual_inflow for ps in parts])
-        reserve = np.array([ps.reserve for ps in parts])
+        table = self.table
+        usual = table["usual_inflow"]
+        reserve = table["reserve"]
         usual = np.where(usual > 0, usual, inflow)
         saved = np.where(inflow >= usual, share * inflow, 0.0)
         drawn = np.where(inflow < usual, np.minimum(reserve, usual - inflow), 0.0)
         spent = inflow - saved + drawn
-        for k, ps in enumerate(parts):
-            ps.reserve = float(reserve[k] + saved[k] - drawn[k])
-            ps.usual_inflow = float(RESERVE_MEMORY * usual[k] + (1 - RESERVE_MEMORY) * inflow[k])
+        reserve[:] = reserve + saved - drawn
+        usual_inflow = table["usual_inflow"]
+        usual_inflow[:] = RESERVE_MEMORY * usual + (1 - RESERVE_MEMORY) * inflow
         moved = float(drawn.sum() - saved.sum())
         self.ledger["spent"] += moved
         self.ledger["pooled"] += moved
@@ -751,18 +762,16 @@ class PartnershipModel(Model):
         r = np.where(pool > 0, pool_value / np.maximum(mean_solo, 1e-300), 1.0)
         payoff = member_payoffs(self._promise, self._paid, r)
         ratio = payoff / np.maximum(self._promise, 1e-300)
-        values = np.array([ps.values for ps in self.partnerships]).reshape(m.shape)
+        table = self.table
+        values = table["values"]
         update = (m > 0) & (self._promise > 0) & (size[:, None] > 1)
-        values = np.where(update, VALUE_MEMORY * values + (1.0 - VALUE_MEMORY) * ratio, values)
-        mean = (values * m).sum(axis=1) / size
-        for k, ps in enumerate(self.partnerships):
-            ps.values = values[k]
-            ps.value_ratio = float(mean[k])
-            ps.pool_return = float(r[k])
-            ps.payoffs = payoff[k]
-            ps.pool = float(pool[k])
-            ps.output = float(pool[k] * net[k])
-            ps.quality = quality[k]
+        values[:] = np.where(update, VALUE_MEMORY * values + (1.0 - VALUE_MEMORY) * ratio, values)
+        table["value_ratio"][:] = (values * m).sum(axis=1) / size
+        table["pool_return"][:] = r
+        table["payoffs"][:] = payoff
+        table["pool"][:] = pool
+        table["output"][:] = pool * net
+        table["quality"][:] = quality
 
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
@@ -773,25 +782,29 @@ class PartnershipModel(Model):
         self.ties[self.ties < TIE_MIN] = 0.0
         self.ties = np.where(together, self.ties + TIE_GAIN * (1.0 - self.ties), self.ties)
         n_org = len(self.organizations)
-        linked = {m.index for ps in self.partnerships if ps.community_linked for m in ps.members}
+        linked = int(np.count_nonzero(self._m[self.table["linked"]].any(axis=0)))
         self.citizens.spread_awareness(self.p.info_spread)
-        self.citizens.draw_participation(0.5 + 0.5 * len(linked) / n_org, self.rng)
+        self.citizens.draw_participation(0.5 + 0.5 * linked / n_org, self.rng)
 
     # 8. review ---------------------------------------------------------------
     def _review_partnerships(self) -> None:
-        """Members leave on distrust (C2) or poor value (C1); formal terms end or renew (D1)."""
-        p = self.p
+        """Members leave on distrust (C2) or poor value (C1); formal terms end or renew (D1).
+
+        Every member's decision is taken at once (Organization.reasons_to_leave); only pools
+        where something happens are then visited, in the order of `self.partnerships`.
+        """
+        p, table = self.p, self.table
         trusts = self._member_trust(self._m)
-        for k, ps in enumerate(list(self.partnerships)):
-            ps.age += 1
+        table["age"][:] += 1
+        term_over = table["formal"] & (table["age"] % p.formal_duration == 0)
+        reasons = Organization.reasons_to_leave(self, trusts, ~table["formal"] | term_over)
+        size = self._m.sum(axis=1)
+        busy = (table["volunteers"] > 0) | reasons.any(axis=1) | term_over | (size < 2)
+        for k, ps in [(k, self.partnerships[k]) for k in np.flatnonzero(busy)]:
             if ps.volunteers.size:
                 self._review_volunteers(ps)
-            leaving: list[tuple[Organization, str]] = []
-            if len(ps.members) > 1:
-                for m in ps.members:
-                    reason = m.reason_to_leave(ps, trust=float(trusts[k, m.index]))
-                    if reason:
-                        leaving.append((m, reason))
+            leaving = [(m, LEAVE_REASONS[reasons[k, m.index]]) for m in ps.members]
+            leaving = [(m, reason) for m, reason in leaving if reason]
             someone_stays = len(leaving) < len(ps.members)
             for m, reason in leaving:
                 if ps.formal and not ps.term_over and someone_stays:
@@ -823,9 +836,9 @@ class PartnershipModel(Model):
             share, ps.carry = share + ps.carry, 0.0
         m.budget += share
         ps.reserve -= ps.reserve / len(ps.members)
-        ps.members.remove(m)
+        ps.remove(m)
         m.memberships.remove(ps)
-        ps.values[m.index] = 1.0
+        self.membership_counts[m.index] -= 1
         self._log("left", pid=ps.pid, partnership=ps.kind, members=[m.name], reason=reason)
 
     def _dissolve(self, ps: Partnership, reason: str, *, failed: bool) -> None:
@@ -837,10 +850,16 @@ class PartnershipModel(Model):
             for m in ps.members:
                 m.budget += left / len(ps.members)
             ps.carry = ps.reserve = 0.0
-        for m in list(ps.members):
+        for m in ps.members:
             m.memberships.remove(ps)
+            self.membership_counts[m.index] -= 1
         self.citizens.volunteering[ps.volunteers] = False
-        self.partnerships.remove(ps)
+        row = ps.row
+        ps.detach()
+        self.table.remove(row)
+        del self.partnerships[row]
+        for later in self.partnerships[row:]:
+            later.row -= 1
         self.ended.append(ps)
         self.failed += int(failed)
         self._log(
@@ -855,14 +874,14 @@ class PartnershipModel(Model):
     # 9. accountability --------------------------------------------------------
     def _update_accountability(self) -> None:
         """Government-community partnerships (K2) make agencies more accountable (B7)."""
-        base = self.p.accountability
-        for org in self.organizations:
-            if org.sector is not Sector.GOVERNMENT:
-                continue
-            if any(ps.kind == "K2" for ps in org.memberships):
-                org.accountability += ACCOUNTABILITY_GAIN * (1.0 - org.accountability)
-            else:
-                org.accountability -= ACCOUNTABILITY_DECAY * (org.accountability - base)
+        base, acc, gov = self.p.accountability, self.accountability, self.is_government
+        table = self.table
+        in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]].any(axis=0)
+        acc[gov] = np.where(
+            in_k2[gov],
+            acc[gov] + ACCOUNTABILITY_GAIN * (1.0 - acc[gov]),
+            acc[gov] - ACCOUNTABILITY_DECAY * (acc[gov] - base),
+        )
 
     # ------------------------------------------------------------------ shocks
     def apply_shock(self, shock: Shock) -> None:
@@ -884,6 +903,7 @@ class PartnershipModel(Model):
         )
         for i in sorted(int(i) for i in chosen):
             pool[i].change_leader()
+        self._refresh_org_matrices()
         self._log(
             "leadership_change",
             sectors=sorted(s.value for s in sectors),
@@ -894,9 +914,8 @@ class PartnershipModel(Model):
     @property
     def money_held(self) -> float:
         """Money in organizations' reserves plus exit fees waiting in partnership pools."""
-        return sum(o.budget for o in self.organizations) + sum(
-            ps.carry + ps.reserve for ps in self.partnerships
-        )
+        table = self.table
+        return float(self.budget.sum() + (table["carry"] + table["reserve"]).sum())
 
     def _log(self, kind: str, **data: Any) -> None:
         self.events.append(Event(self.steps, kind, data))
@@ -956,16 +975,16 @@ class PartnershipModel(Model):
     @property
     def formal_partnerships(self) -> int:
         """Formal partnerships in force (D1)."""
-        return sum(ps.formal for ps in self.partnerships)
+        return int(np.count_nonzero(self.table["formal"]))
 
     @property
     def informal_partnerships(self) -> int:
         """Informal cooperation in force (D2)."""
-        return sum(not ps.formal for ps in self.partnerships)
+        return self.table.n - self.formal_partnerships
 
     def partnerships_of_kind(self, kind: str) -> int:
         """Partnerships in force of one kind (K1-K7)."""
-        return sum(ps.kind == kind for ps in self.partnerships)
+        return int(np.count_nonzero(self.table["kind"] == KIND_CODES[kind]))
 
     partnerships_K1 = property(lambda self: self.partnerships_of_kind("K1"))  # noqa: N815
     partnerships_K2 = property(lambda self: self.partnerships_of_kind("K2"))  # noqa: N815
@@ -985,8 +1004,9 @@ class PartnershipModel(Model):
     @property
     def partner_trust(self) -> float:
         """Mean trust among members of active partnerships (0 when there are none)."""
-        values = [ps.mean_trust for ps in self.partnerships if len(ps.members) > 1]
-        return float(np.mean(values)) if values else 0.0
+        table = self.table
+        values = table["mean_trust"][table["membership"].sum(axis=1) > 1]
+        return float(np.mean(values)) if values.size else 0.0
 
     @property
     def duplication_waste(self) -> float:
@@ -1023,8 +1043,8 @@ class PartnershipModel(Model):
     @property
     def government_accountability(self) -> float:
         """Mean accountability of government agencies (B7); 0 when there are none."""
-        acc = [o.accountability for o in self.organizations if o.sector is Sector.GOVERNMENT]
-        return float(np.mean(acc)) if acc else 0.0
+        acc = self.accountability[self.is_government]
+        return float(np.mean(acc)) if acc.size else 0.0
 
     @property
     def spending(self) -> float:
@@ -1033,6 +1053,6 @@ class PartnershipModel(Model):
 
     def metrics_frame(self) -> pd.DataFrame:
         """Tidy per-month metrics: column `step` (0 = initial state) and one per metric."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df = self.datacollector.get_model_vars_dataframe()
         df.insert(0, "step", np.arange(len(df), dtype=np.int64))
         return df

@@ -7,11 +7,11 @@ of its founders (K1-K6) or from citizen volunteers (K7).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .params import Governance, Sector
+from .params import KINDS, Governance, Sector
 
 if TYPE_CHECKING:
     from .agents import Organization
@@ -41,64 +41,208 @@ def kind_of(a: Sector, b: Sector) -> str | None:
     return KIND_OF_PAIR.get(frozenset({a, b}))
 
 
-def governance_fit(mode: Governance, size: int, mean_trust: float, consensus: float) -> float:
-    """How well a governance mode suits a network, after Provan & Kenis (2008), in [0, 1].
+GOVERNANCE_MODES = (Governance.SHARED, Governance.LEAD, Governance.NAO)  # column order of fits
 
-    Shared governance suits few members with high trust and goal consensus; a lead
-    organization tolerates lower consensus and moderate size; a network administrative
-    organization (NAO) suits many members and only moderate trust, at an extra cost.
+
+def governance_fit(size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray) -> np.ndarray:
+    """How well each governance mode suits each network, after Provan & Kenis (2008).
+
+    Returns (pools x 3) fits in [0, 1], columns in GOVERNANCE_MODES order. Shared governance
+    suits few members with high trust and goal consensus; a lead organization tolerates
+    lower consensus and moderate size; a network administrative organization (NAO) suits
+    many members and only moderate trust, at an extra cost.
     """
-    if mode is Governance.SHARED:
-        return min(1.0, mean_trust / 0.6) * min(1.0, 3.0 / size) * consensus
-    if mode is Governance.LEAD:
-        return 0.8 * min(1.0, mean_trust / 0.4) * min(1.0, 6.0 / size) * (0.5 + 0.5 * consensus)
-    if mode is Governance.NAO:
-        return 0.75 * min(1.0, mean_trust / 0.3) * (0.7 + 0.3 * consensus)
-    raise ValueError(f"no fit for {mode}")
+    shared = np.minimum(1.0, mean_trust / 0.6) * np.minimum(1.0, 3.0 / size) * consensus
+    lead = (
+        0.8
+        * np.minimum(1.0, mean_trust / 0.4)
+        * np.minimum(1.0, 6.0 / size)
+        * (0.5 + 0.5 * consensus)
+    )
+    nao = 0.75 * np.minimum(1.0, mean_trust / 0.3) * (0.7 + 0.3 * consensus)
+    return np.stack([shared, lead, nao], axis=-1)
+
+
+class PartnershipTable:
+    """The state of the partnerships in force as arrays, one row each, in the model's order.
+
+    A month updates every partnership at once with a few array operations on these columns
+    (views of the first `n` rows) instead of one Python call per partnership; the membership
+    matrix is kept up to date as members join and leave rather than rebuilt each month. A
+    `Partnership` reads and writes its own row through its attributes, so code that looks at
+    one partnership (the visualizer, tests, an organization reviewing its memberships) needs
+    no arrays. Storage grows by doubling; removing a row shifts the later rows up by one.
+    """
+
+    def __init__(self, n_organizations: int, n_domains: int, capacity: int = 64) -> None:
+        self.n = 0
+        self.n_organizations = n_organizations
+        self._shapes: dict[str, tuple[tuple[int, ...], type, float]] = {
+            name: (shape, dtype, fill)
+            for names, shape, dtype, fill in (
+                (("membership", "beliefs", "payoffs"), (n_organizations,), np.float64, 0.0),
+                (("values",), (n_organizations,), np.float64, 1.0),
+                (("warned",), (n_organizations,), np.bool_, False),
+                (("quality",), (n_domains,), np.float64, 0.0),
+                (("formal", "linked"), (), np.bool_, False),
+                (("kind", "governance", "requested", "volunteers", "age"), (), np.int64, 0),
+                (
+                    ("pool", "output", "effectiveness", "conflict", "mean_trust", "carry"),
+                    (),
+                    np.float64,
+                    0.0,
+                ),
+                (("reserve", "usual_inflow"), (), np.float64, 0.0),
+                (("value_ratio", "pool_return", "consensus"), (), np.float64, 1.0),
+            )
+            for name in names
+        }
+        self.store: dict[str, np.ndarray] = {
+            name: np.full((capacity, *shape), fill, dtype)
+            for name, (shape, dtype, fill) in self._shapes.items()
+        }
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """Column `name` for the partnerships in force (a view: writes go to the table)."""
+        return self.store[name][: self.n]
+
+    def append(self) -> int:
+        """A new row with every column at its starting value; returns the row."""
+        if self.n == len(self.store["membership"]):
+            for name, (shape, dtype, fill) in self._shapes.items():
+                grown = np.full((2 * self.n, *shape), fill, dtype)
+                grown[: self.n] = self.store[name]
+                self.store[name] = grown
+        row = self.n
+        for name, (_, _, fill) in self._shapes.items():
+            self.store[name][row] = fill
+        self.n += 1
+        return row
+
+    def remove(self, row: int) -> None:
+        """Drop a row; later rows move up by one (the caller renumbers their partnerships)."""
+        for column in self.store.values():
+            column[row : self.n - 1] = column[row + 1 : self.n]
+        self.n -= 1
+
+    def copy_row(self, row: int) -> PartnershipTable:
+        """A one-row table holding a copy of `row` (for a partnership that has ended)."""
+        one = object.__new__(PartnershipTable)
+        one.n, one.n_organizations, one._shapes = 1, self.n_organizations, self._shapes
+        one.store = {name: column[row : row + 1].copy() for name, column in self.store.items()}
+        return one
+
+
+class Column:
+    """A partnership attribute stored in its row of the model's PartnershipTable."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, ps: Partnership | None, owner: type | None = None) -> Any:
+        if ps is None:
+            return self
+        return ps.table.store[self.name][ps.row]
+
+    def __set__(self, ps: Partnership, value: Any) -> None:
+        ps.table.store[self.name][ps.row] = value
+
+
+KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+GOVERNANCE_CODES = {mode: code for code, mode in enumerate(Governance)}
 
 
 class Partnership:
-    """A partnership: members, formality, pooled budget, governance and track record."""
+    """A partnership: members, formality, pooled budget, governance and track record.
+
+    Members, kind and dates live here; everything the model updates monthly lives in the
+    partnership's row of the model's `PartnershipTable` (the `Column` attributes).
+    """
+
+    values = Column()  # members' running benefit ratio vs going alone, by organization
+    beliefs = Column()  # share of promises a member expects its partners to give
+    warned = Column()  # fined here before: expects sanctions
+    payoffs = Column()  # members' public-goods payoffs this month
+    quality = Column()  # service quality per domain: the runners' expertise
+    pool = Column()
+    output = Column()  # money the pool turned into services after governance and conflict
+    effectiveness = Column()
+    conflict = Column()
+    mean_trust = Column()
+    value_ratio = Column()  # moving average of members' benefit per unit contributed
+    pool_return = Column()  # r: pool's service value per unit vs members' own (last month)
+    consensus = Column()  # goal consensus of the members (C1), set each month
+    age = Column()
+    carry = Column()  # exit fees and fines paid in, spent next month
+    reserve = Column()  # money saved for lean months (Z1 buffering)
+    usual_inflow = Column()  # running mean of what flows in each month
 
     def __init__(
         self,
         pid: int,
         members: list[Organization],
         *,
+        table: PartnershipTable,
         kind: str,
         formal: bool,
         governance: Governance,
         started: int,
         duration: int,
-        n_organizations: int,
     ) -> None:
         self.pid = pid
-        self.members = list(members)
+        self.table = table
+        self.row = table.append()
+        self.members: list[Organization] = []
         self.kind = kind
         self.formal = formal
         self.requested_governance = governance
-        self.governance = governance
         self.started = started
         self.duration = duration
-        self.volunteers = np.zeros(0, dtype=np.int64)  # citizen indices (K7)
-        self.pool = 0.0
-        self.output = 0.0  # money the pool turned into services after governance and conflict
-        self.quality = np.zeros(4)  # service quality per domain: its best member's expertise
-        self.effectiveness = 0.0
-        self.conflict = 0.0
-        self.mean_trust = 0.0
-        self.value_ratio = 1.0  # moving average of members' benefit per unit contributed
-        self.age = 0
-        self.carry = 0.0  # exit fees and fines paid in, spent next month
-        self.reserve = 0.0  # money saved for lean months (Z1 buffering)
-        self.usual_inflow = 0.0  # running mean of what flows in each month
-        self.values = np.ones(n_organizations)  # members' running benefit ratio vs going alone
-        self.beliefs = np.zeros(n_organizations)  # share of promises it expects partners to give
-        self.warned = np.zeros(n_organizations, dtype=bool)  # fined here before: expects sanctions
-        self.pool_return = 1.0  # r: pool's service value per unit vs members' own (last month)
-        self.consensus = 1.0  # goal consensus of the members (C1), set each month
-        self.payoffs = np.zeros(n_organizations)  # members' public-goods payoffs this month
+        self._volunteers = np.zeros(0, dtype=np.int64)  # citizen indices (K7)
         self.active = True
+        store, row = table.store, self.row
+        store["kind"][row] = KIND_CODES[kind]
+        store["formal"][row] = formal
+        store["requested"][row] = store["governance"][row] = GOVERNANCE_CODES[governance]
+        for m in members:
+            self.add(m)
+
+    def add(self, org: Organization) -> None:
+        """`org` becomes a member (the model does the bookkeeping of beliefs)."""
+        self.members.append(org)
+        self.table.store["membership"][self.row, org.index] = 1.0
+        self._relink()
+
+    def remove(self, org: Organization) -> None:
+        """`org` is no longer a member; its running value resets."""
+        self.members.remove(org)
+        store = self.table.store
+        store["membership"][self.row, org.index] = 0.0
+        store["values"][self.row, org.index] = 1.0
+        self._relink()
+
+    def detach(self) -> None:
+        """The partnership ended: keep a copy of its row, which the model then removes."""
+        self.table = self.table.copy_row(self.row)
+        self.row = 0
+
+    def _relink(self) -> None:
+        self.table.store["linked"][self.row] = self.community_linked
+
+    @property
+    def volunteers(self) -> np.ndarray:
+        """Citizen indices of the volunteers (K7)."""
+        return self._volunteers
+
+    @volunteers.setter
+    def volunteers(self, chosen: np.ndarray) -> None:
+        self._volunteers = chosen
+        self.table.store["volunteers"][self.row] = chosen.size
+
+    @property
+    def governance(self) -> Governance:
+        """The governance mode in force this month (C6)."""
+        return list(Governance)[int(self.table.store["governance"][self.row])]
 
     @property
     def indices(self) -> list[int]:
@@ -119,35 +263,6 @@ class Partnership:
     def term_over(self) -> bool:
         """A formal agreement has reached its end date and is up for renewal."""
         return self.formal and self.age > 0 and self.age % self.duration == 0
-
-    def choose_governance(self, leadership_quality: float, consensus: float) -> float:
-        """Set the governance mode (adaptive picks the best fit) and return effectiveness.
-
-        Effectiveness = fit of the mode x quality of whoever leads (C6).
-        """
-        size = len(self.members) + (1 if self.volunteers.size else 0)
-        modes = (
-            [Governance.SHARED, Governance.LEAD, Governance.NAO]
-            if self.requested_governance is Governance.ADAPTIVE
-            else [self.requested_governance]
-        )
-        fits = {m: governance_fit(m, size, self.mean_trust, consensus) for m in modes}
-        self.governance = max(fits, key=lambda m: fits[m])
-        leaders = [m.leadership for m in self.members]
-        if self.governance is Governance.SHARED:
-            lead = sum(leaders) / len(leaders)
-        elif self.governance is Governance.LEAD:
-            lead = max(leaders)
-        else:  # a professional administrator of average quality
-            lead = 0.5 + 0.5 * leadership_quality
-        self.effectiveness = fits[self.governance] * lead
-        return self.effectiveness
-
-    def governance_cost_share(self, base_cost: float) -> float:
-        """Share of the pool spent on running the partnership (formal only; NAO costs more)."""
-        if not self.formal:
-            return 0.0
-        return base_cost + (NAO_EXTRA_COST if self.governance is Governance.NAO else 0.0)
 
 
 def pool_focus(
