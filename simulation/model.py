@@ -799,10 +799,13 @@ class PartnershipModel(Model):
         term_over = table["formal"] & (table["age"] % p.formal_duration == 0)
         reasons = Organization.reasons_to_leave(self, trusts, ~table["formal"] | term_over)
         size = self._m.sum(axis=1)
-        busy = (table["volunteers"] > 0) | reasons.any(axis=1) | term_over | (size < 2)
+        stays = self._volunteers_stay()
+        lonely = (size < 2) & ~((table["kind"] == KIND_CODES["K7"]) & (size > 0))
+        busy = reasons.any(axis=1) | term_over | lonely
+        busy[list(stays)] = True
         for k, ps in [(k, self.partnerships[k]) for k in np.flatnonzero(busy)]:
-            if ps.volunteers.size:
-                self._review_volunteers(ps)
+            if k in stays:
+                self._review_volunteers(ps, stays[k])
             leaving = [(m, LEAVE_REASONS[reasons[k, m.index]]) for m in ps.members]
             leaving = [(m, reason) for m, reason in leaving if reason]
             someone_stays = len(leaving) < len(ps.members)
@@ -821,9 +824,22 @@ class PartnershipModel(Model):
             if ps.active and len(ps.members) < 2 and not (ps.kind == "K7" and ps.members):
                 self._dissolve(ps, leaving[0][1] if leaving else "too few members", failed=True)
 
-    def _review_volunteers(self, ps: Partnership) -> None:
-        """Volunteers drift away; a group with fewer than two dissolves (K7)."""
-        stay = self.rng.random(ps.volunteers.size) >= VOLUNTEER_DROPOUT
+    def _volunteers_stay(self) -> dict[int, np.ndarray]:
+        """Which volunteers of each K7 group stay this month, for groups where one leaves.
+
+        Each volunteer drops out with chance VOLUNTEER_DROPOUT; one draw for all volunteers
+        of all groups, in the order of `self.partnerships` and of each group's volunteers.
+        """
+        counts = self.table["volunteers"]
+        hosts = np.flatnonzero(counts)
+        if not hosts.size:
+            return {}
+        stay = self.rng.random(int(counts[hosts].sum())) >= VOLUNTEER_DROPOUT
+        groups = np.split(stay, np.cumsum(counts[hosts])[:-1])
+        return {int(k): g for k, g in zip(hosts, groups, strict=True) if not g.all()}
+
+    def _review_volunteers(self, ps: Partnership, stay: np.ndarray) -> None:
+        """Volunteers who drifted away leave; a group with fewer than two dissolves (K7)."""
         self.citizens.volunteering[ps.volunteers[~stay]] = False
         ps.volunteers = ps.volunteers[stay]
         if ps.volunteers.size < 2:
