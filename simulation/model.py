@@ -18,7 +18,6 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -136,6 +135,7 @@ class PartnershipModel(Model):
         self.ties = np.zeros((len(orgs), len(orgs)))  # tie strength between organizations (B4)
         self.partnerships: list[Partnership] = []
         self.ended: list[Partnership] = []
+        self._ended_rows: list[int] = []
         self.events: list[Event] = []
         self.funding_shocks = FundingShocks()
         self._next_pid = 1
@@ -164,6 +164,7 @@ class PartnershipModel(Model):
             self.schedule_event(call, at=float(shock.step))
         self.citizens.draw_participation(0.5, self.rng)
         self._refresh_org_matrices()
+        self.lasting_appeal = Organization.lasting_appeal(self)
         self.datacollector = MetricRecorder(METRICS)
         self.datacollector.collect(self)
 
@@ -292,12 +293,15 @@ class PartnershipModel(Model):
         if self.p.partnering_rate == 0:
             return
         orgs = self.organizations
-        # Nobody leaves during formation, so an organization at its cap now stays there and
-        # would do nothing (and draw nothing): leaving it out changes no result.
-        free = self.membership_counts < self.p.max_memberships
-        order = [orgs[i] for i in self.rng.permutation(len(orgs)) if free[i]]
-        if order:
-            AgentSet(order).do("look_for_partners")
+        # Each organization searches with chance `partnering_rate` (one draw for all), in a
+        # random order; one that reaches its cap before its turn no longer searches.
+        order = self.rng.permutation(len(orgs))
+        searching = (self.rng.random(len(orgs)) < self.p.partnering_rate) & (
+            self.membership_counts < self.p.max_memberships
+        )
+        searchers = [orgs[i] for i in order if searching[i]]
+        if searchers:
+            AgentSet(searchers).do("look_for_partners")
 
     def _refresh_org_matrices(self) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1).
@@ -517,17 +521,30 @@ class PartnershipModel(Model):
         memory = self.p.belief_memory
         table = self.table
         expected = table["beliefs"]
-        triples = [
-            (k, a, b)
-            for k, ps in enumerate(self.partnerships)
-            for a, b in itertools.permutations(ps.indices, 2)
-        ]
-        if triples:
-            self._update_trust(np.array(triples).T, chosen, expected)
+        triples = self._partner_pairs(m)
+        if triples[0].size:
+            self._update_trust(triples, chosen, expected)
         expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
         n = size[:, 0]
         within = ((m @ self.trust) * m).sum(axis=1) - n
         table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
+
+    @staticmethod
+    def _partner_pairs(m: np.ndarray) -> np.ndarray:
+        """(3 x pairs): partnership k, observer i, observed j, for every ordered pair of
+        distinct members of every partnership, sorted by k, i, j."""
+        k, member = np.nonzero(m)
+        if not k.size:
+            return np.zeros((3, 0), dtype=np.int64)
+        size = np.bincount(k, minlength=m.shape[0])
+        start = np.cumsum(size) - size  # first entry of each partnership
+        repeat = size[k]  # each entry meets every entry of its partnership, itself included
+        observer = np.repeat(np.arange(k.size), repeat)
+        offset = np.arange(observer.size) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+        observed = np.repeat(start[k], repeat) + offset
+        keep = observer != observed
+        observer, observed = observer[keep], observed[keep]
+        return np.stack([k[observer], member[observer], member[observed]])
 
     def _update_trust(self, triples: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences (partnership k, observer i, observed j) to trust."""
@@ -823,6 +840,19 @@ class PartnershipModel(Model):
                     continue
             if ps.active and len(ps.members) < 2 and not (ps.kind == "K7" and ps.members):
                 self._dissolve(ps, leaving[0][1] if leaving else "too few members", failed=True)
+        self._drop_ended()
+
+    def _drop_ended(self) -> None:
+        """Remove the rows of partnerships dissolved this month (rows stay put until now)."""
+        if not self._ended_rows:
+            return
+        keep = np.ones(self.table.n, dtype=bool)
+        keep[self._ended_rows] = False
+        self._ended_rows.clear()
+        self.table.keep(keep)
+        self.partnerships[:] = [ps for ps, k in zip(self.partnerships, keep, strict=True) if k]
+        for row, ps in enumerate(self.partnerships):
+            ps.row = row
 
     def _volunteers_stay(self) -> dict[int, np.ndarray]:
         """Which volunteers of each K7 group stay this month, for groups where one leaves.
@@ -870,12 +900,8 @@ class PartnershipModel(Model):
             m.memberships.remove(ps)
             self.membership_counts[m.index] -= 1
         self.citizens.volunteering[ps.volunteers] = False
-        row = ps.row
+        self._ended_rows.append(ps.row)
         ps.detach()
-        self.table.remove(row)
-        del self.partnerships[row]
-        for later in self.partnerships[row:]:
-            later.row -= 1
         self.ended.append(ps)
         self.failed += int(failed)
         self._log(

@@ -71,7 +71,7 @@ class PartnershipTable:
     matrix is kept up to date as members join and leave rather than rebuilt each month. A
     `Partnership` reads and writes its own row through its attributes, so code that looks at
     one partnership (the visualizer, tests, an organization reviewing its memberships) needs
-    no arrays. Storage grows by doubling; removing a row shifts the later rows up by one.
+    no arrays. Storage grows by doubling; rows of ended partnerships are dropped together (`keep`).
     """
 
     def __init__(self, n_organizations: int, n_domains: int, capacity: int = 64) -> None:
@@ -119,11 +119,12 @@ class PartnershipTable:
         self.n += 1
         return row
 
-    def remove(self, row: int) -> None:
-        """Drop a row; later rows move up by one (the caller renumbers their partnerships)."""
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the rows where `mask` is true, in order (the caller renumbers partnerships)."""
+        n = int(mask.sum())
         for column in self.store.values():
-            column[row : self.n - 1] = column[row + 1 : self.n]
-        self.n -= 1
+            column[:n] = column[: self.n][mask]
+        self.n = n
 
     def copy_row(self, row: int) -> PartnershipTable:
         """A one-row table holding a copy of `row` (for a partnership that has ended)."""
