@@ -155,11 +155,10 @@ class Organization(Agent):
         return self.sector_targeting
 
     def look_for_partners(self) -> None:
-        """This month's partner search (D1, D2, K1-K7), for an organization the model drew to
-        search (chance `partnering_rate`): below its membership cap, it hosts volunteers (K7)
-        or seeks a partner."""
+        """This month's partner search (D1, D2, K1-K7): with chance `partnering_rate`, an
+        organization below its membership cap hosts volunteers (K7) or seeks a partner."""
         model, p = self.model, self.model.p
-        if len(self.memberships) >= p.max_memberships:
+        if len(self.memberships) >= p.max_memberships or model.rng.random() >= p.partnering_rate:
             return
         if (
             "K7" in p.allowed_kinds
@@ -178,10 +177,8 @@ class Organization(Agent):
         if not candidates.size:
             return
         scores = self.partner_scores()[candidates]
-        # Softmax choice: one uniform draw against the cumulative weights.
-        cumulative = np.cumsum(np.exp((scores - scores.max()) / CHOICE_TEMPERATURE))
-        drawn = np.searchsorted(cumulative, model.rng.random() * cumulative[-1], side="right")
-        pick = int(candidates[min(int(drawn), candidates.size - 1)])
+        weights = np.exp((scores - scores.max()) / CHOICE_TEMPERATURE)
+        pick = int(candidates[model.rng.choice(candidates.size, p=weights / weights.sum())])
         trust = model.trust
         if min(trust[self.index, pick], trust[pick, self.index]) < p.trust_threshold:
             return
@@ -269,20 +266,26 @@ class Organization(Agent):
 
     def partner_scores(self) -> np.ndarray:
         """How attractive every organization is as a partner: what lasts (lasting_appeal)
-        plus trust, shared goals and old ties as they are this month."""
+        plus trust and shared goals, minus culture gap, plus old ties, as they are now."""
         model, i = self.model, self.index
-        return model.lasting_appeal[i] + model.trust[i] + model.alignment[i] + model.ties[i]
+        return (
+            model.lasting_appeal[i]
+            + model.trust[i]
+            + model.alignment[i]
+            - model.culture_gap[i]
+            + model.ties[i]
+        )
 
     @staticmethod
     def lasting_appeal(model: PartnershipModel) -> np.ndarray:
         """(O x O): what makes column organization attractive to row organization and does
-        not change over a run: the expertise it adds where the row one is weak, its money,
-        minus their culture gap (C3). Computed once at set-up."""
+        not change over a run: the expertise it adds where the row one is weak, and its
+        money. Computed once at set-up."""
         own, other = model.expertise[:, None, :], model.expertise[None, :, :]
         income = model.base_income
         complement = (np.maximum(other, own) - own).mean(axis=2)
         money = income[None, :] / (income[:, None] + income[None, :])
-        return complement + MONEY_WEIGHT * money - model.culture_gap
+        return complement + MONEY_WEIGHT * money
 
     def change_leader(self) -> None:
         """A new leader (C7): new priorities and leadership; partners' trust partly resets."""

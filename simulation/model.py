@@ -293,15 +293,12 @@ class PartnershipModel(Model):
         if self.p.partnering_rate == 0:
             return
         orgs = self.organizations
-        # Each organization searches with chance `partnering_rate` (one draw for all), in a
-        # random order; one that reaches its cap before its turn no longer searches.
-        order = self.rng.permutation(len(orgs))
-        searching = (self.rng.random(len(orgs)) < self.p.partnering_rate) & (
-            self.membership_counts < self.p.max_memberships
-        )
-        searchers = [orgs[i] for i in order if searching[i]]
-        if searchers:
-            AgentSet(searchers).do("look_for_partners")
+        # Nobody leaves during formation, so an organization at its cap now stays there and
+        # would do nothing (and draw nothing): leaving it out changes no result.
+        free = self.membership_counts < self.p.max_memberships
+        order = [orgs[i] for i in self.rng.permutation(len(orgs)) if free[i]]
+        if order:
+            AgentSet(order).do("look_for_partners")
 
     def _refresh_org_matrices(self) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1).
@@ -521,7 +518,7 @@ class PartnershipModel(Model):
         memory = self.p.belief_memory
         table = self.table
         expected = table["beliefs"]
-        triples = self._partner_pairs(m)
+        triples = self._partner_pairs(m, table["joined"])
         if triples[0].size:
             self._update_trust(triples, chosen, expected)
         expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
@@ -530,12 +527,15 @@ class PartnershipModel(Model):
         table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
 
     @staticmethod
-    def _partner_pairs(m: np.ndarray) -> np.ndarray:
+    def _partner_pairs(m: np.ndarray, joined: np.ndarray) -> np.ndarray:
         """(3 x pairs): partnership k, observer i, observed j, for every ordered pair of
-        distinct members of every partnership, sorted by k, i, j."""
+        distinct members of every partnership, by partnership, then observer and observed
+        in the order they joined (as itertools.permutations of the members would give)."""
         k, member = np.nonzero(m)
         if not k.size:
             return np.zeros((3, 0), dtype=np.int64)
+        by_joining = np.lexsort((joined[k, member], k))
+        k, member = k[by_joining], member[by_joining]
         size = np.bincount(k, minlength=m.shape[0])
         start = np.cumsum(size) - size  # first entry of each partnership
         repeat = size[k]  # each entry meets every entry of its partnership, itself included

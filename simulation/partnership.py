@@ -81,6 +81,7 @@ class PartnershipTable:
             name: (shape, dtype, fill)
             for names, shape, dtype, fill in (
                 (("membership", "beliefs", "payoffs"), (n_organizations,), np.float64, 0.0),
+                (("joined",), (n_organizations,), np.int64, 0),
                 (("values",), (n_organizations,), np.float64, 1.0),
                 (("warned",), (n_organizations,), np.bool_, False),
                 (("quality",), (n_domains,), np.float64, 0.0),
@@ -201,6 +202,7 @@ class Partnership:
         self.duration = duration
         self._volunteers = np.zeros(0, dtype=np.int64)  # citizen indices (K7)
         self.active = True
+        self._joins = 0
         store, row = table.store, self.row
         store["kind"][row] = KIND_CODES[kind]
         store["formal"][row] = formal
@@ -211,7 +213,10 @@ class Partnership:
     def add(self, org: Organization) -> None:
         """`org` becomes a member (the model does the bookkeeping of beliefs)."""
         self.members.append(org)
-        self.table.store["membership"][self.row, org.index] = 1.0
+        store = self.table.store
+        store["membership"][self.row, org.index] = 1.0
+        self._joins += 1
+        store["joined"][self.row, org.index] = self._joins  # order of joining
         self._relink()
 
     def remove(self, org: Organization) -> None:

@@ -307,6 +307,19 @@ def _worker_init(coordinator_pid: int, coordinator_start: str | None) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="sweep-coordinator-watch", daemon=True).start()
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Load the model's compiled kernels (numba's on-disk cache) before the worker's first run.
+
+    Otherwise the first run of every worker pays that start-up, which under load can exceed a
+    short `--timeout` and fail a run that is not slow at all. A Ctrl-C meanwhile only marks
+    the worker as stopping (no run is in progress), so it takes no run afterwards.
+    """
+    from simulation.runner import run_one
+
+    run_one({"n_citizens": 20, "n_ngo": 2, "n_business": 2}, seed=0, steps=2)
 
 
 def _mp_context() -> Any:
