@@ -865,8 +865,11 @@ class PartnershipModel(Model):
         if not hosts.size:
             return {}
         stay = self.rng.random(int(counts[hosts].sum())) >= VOLUNTEER_DROPOUT
-        groups = np.split(stay, np.cumsum(counts[hosts])[:-1])
-        return {int(k): g for k, g in zip(hosts, groups, strict=True) if not g.all()}
+        ends = np.cumsum(counts[hosts])
+        left = np.add.reduceat(~stay, ends - counts[hosts])  # volunteers leaving, per group
+        return {
+            int(hosts[g]): stay[ends[g] - counts[hosts[g]] : ends[g]] for g in np.flatnonzero(left)
+        }
 
     def _review_volunteers(self, ps: Partnership, stay: np.ndarray) -> None:
         """Volunteers who drifted away leave; a group with fewer than two dissolves (K7)."""
