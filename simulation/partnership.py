@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .params import Governance, Sector
+from .params import Governance, ModelParams, Sector
 
 if TYPE_CHECKING:
     from .agents import Organization
@@ -33,7 +33,6 @@ KIND_OF_PAIR: dict[frozenset[Sector], str] = {
 }
 VOLUNTEER_HOSTS = frozenset({_S.NGO, _S.COMMUNITY, _S.EDUCATION})
 COMMUNITY_KINDS = frozenset({"K2", "K6", "K7"})
-NAO_EXTRA_COST = 0.04
 
 
 def kind_of(a: Sector, b: Sector) -> str | None:
@@ -41,19 +40,25 @@ def kind_of(a: Sector, b: Sector) -> str | None:
     return KIND_OF_PAIR.get(frozenset({a, b}))
 
 
-def governance_fit(mode: Governance, size: int, mean_trust: float, consensus: float) -> float:
+def governance_fit(
+    mode: Governance, size: int, mean_trust: float, consensus: float, p: ModelParams
+) -> float:
     """How well a governance mode suits a network, after Provan & Kenis (2008), in [0, 1].
 
     Shared governance suits few members with high trust and goal consensus; a lead
     organization tolerates lower consensus and moderate size; a network administrative
     organization (NAO) suits many members and only moderate trust, at an extra cost.
+    Provan & Kenis give these contingencies in words; the numbers are parameters of `p`.
     """
     if mode is Governance.SHARED:
-        return min(1.0, mean_trust / 0.6) * min(1.0, 3.0 / size) * consensus
+        return min(1.0, mean_trust / p.shared_trust) * min(1.0, p.shared_size / size) * consensus
     if mode is Governance.LEAD:
-        return 0.8 * min(1.0, mean_trust / 0.4) * min(1.0, 6.0 / size) * (0.5 + 0.5 * consensus)
+        w = p.lead_consensus
+        fit = p.lead_fit * min(1.0, mean_trust / p.lead_trust) * min(1.0, p.lead_size / size)
+        return fit * ((1.0 - w) + w * consensus)
     if mode is Governance.NAO:
-        return 0.75 * min(1.0, mean_trust / 0.3) * (0.7 + 0.3 * consensus)
+        w = p.nao_consensus
+        return p.nao_fit * min(1.0, mean_trust / p.nao_trust) * ((1.0 - w) + w * consensus)
     raise ValueError(f"no fit for {mode}")
 
 
@@ -120,7 +125,7 @@ class Partnership:
         """A formal agreement has reached its end date and is up for renewal."""
         return self.formal and self.age > 0 and self.age % self.duration == 0
 
-    def choose_governance(self, leadership_quality: float, consensus: float) -> float:
+    def choose_governance(self, p: ModelParams, consensus: float) -> float:
         """Set the governance mode (adaptive picks the best fit) and return effectiveness.
 
         Effectiveness = fit of the mode x quality of whoever leads (C6).
@@ -131,7 +136,7 @@ class Partnership:
             if self.requested_governance is Governance.ADAPTIVE
             else [self.requested_governance]
         )
-        fits = {m: governance_fit(m, size, self.mean_trust, consensus) for m in modes}
+        fits = {m: governance_fit(m, size, self.mean_trust, consensus, p) for m in modes}
         self.governance = max(fits, key=lambda m: fits[m])
         leaders = [m.leadership for m in self.members]
         if self.governance is Governance.SHARED:
@@ -139,15 +144,15 @@ class Partnership:
         elif self.governance is Governance.LEAD:
             lead = max(leaders)
         else:  # a professional administrator of average quality
-            lead = 0.5 + 0.5 * leadership_quality
+            lead = 0.5 + 0.5 * p.leadership_quality
         self.effectiveness = fits[self.governance] * lead
         return self.effectiveness
 
-    def governance_cost_share(self, base_cost: float) -> float:
+    def governance_cost_share(self, base_cost: float, nao_cost: float) -> float:
         """Share of the pool spent on running the partnership (formal only; NAO costs more)."""
         if not self.formal:
             return 0.0
-        return base_cost + (NAO_EXTRA_COST if self.governance is Governance.NAO else 0.0)
+        return base_cost + (nao_cost if self.governance is Governance.NAO else 0.0)
 
 
 def pool_focus(
