@@ -192,9 +192,10 @@ class Organization(Agent):
         )
 
     def change_leader(self) -> None:
-        """A new leader (C7): new priorities and leadership; partners' trust partly resets."""
+        """A new leader (C7): new priorities within the mission (drawn as at set-up, so the
+        town stays at rest) and leadership; partners' trust partly resets."""
         p = self.model.p
-        new = self._draw_priorities(1.0)
+        new = self._draw_priorities(p.goal_divergence)
         mixed = (1.0 - p.priority_shift) * self.priorities + p.priority_shift * new
         self.priorities = mixed / mixed.sum()
         self.leadership = self._draw_leadership()

@@ -210,11 +210,13 @@ class ModelParams(BaseModel):
         description="Most organizations in one partnership (D1, D2). Plausible range 3-8.",
     )
     max_memberships: int = Field(
-        3,
+        5,
         ge=1,
         le=20,
-        json_schema_extra=plausible(2, 6, "no published value; integer"),
-        description="Most partnerships one organization belongs to (D1, D2). Plausible range 2-6.",
+        json_schema_extra=plausible(2, 8, "no published value; integer"),
+        description="Most partnerships one organization belongs to (D1, D2). Plausible range "
+        "2-8. At 5, one organization in seven is at the cap after ten years; at 3, two in "
+        "five were (docs/ODD.md, Appendix B).",
     )
     money_weight: float = Field(
         0.3,
@@ -813,3 +815,55 @@ def profile(table: dict[Sector, tuple[float, ...]], sector: Sector, contrast: fl
     row = np.asarray(table[sector])
     mean = np.mean(np.asarray(list(table.values())), axis=0)
     return np.maximum(row + (contrast - 1.0) * (row - mean), 0.0)
+
+
+def _allowed(name: str) -> str:
+    field = ModelParams.model_fields[name]
+    ann = field.annotation
+    if ann is bool:
+        return "true / false"
+    if isinstance(ann, type) and issubclass(ann, StrEnum):
+        return ", ".join(f"`{m.value}`" for m in ann)
+    if ann not in (int, float):
+        return "subset of K1-K7, no repeats"
+    bounds = {a: getattr(m, a) for m in field.metadata for a in ("ge", "le") if hasattr(m, a)}
+    return f"[{bounds.get('ge', '-inf')}, {bounds.get('le', 'inf')}]"
+
+
+def _default(name: str) -> str:
+    value = ModelParams.model_fields[name].default
+    if isinstance(value, StrEnum):
+        return f"`{value.value}`"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "all seven"
+    return str(value)
+
+
+def parameter_table() -> str:
+    """The parameter table of docs/ODD.md (section 7.12), generated from the schema.
+
+    Run `python -m simulation.params` to print it; a test checks that the ODD holds it.
+    """
+    rows = [
+        "| Parameter | Default | Allowed | Kind | Plausible range (reason) or source | Meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, field in ModelParams.model_fields.items():
+        kind = parameter_kind(name)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if kind == "plausible":
+            low, high = extra["plausible"]  # type: ignore[misc]
+            basis = f"{low}-{high} ({extra['reason']})"
+        else:
+            basis = str(extra.get(kind, ""))
+        rows.append(
+            f"| `{name}` | {_default(name)} | {_allowed(name)} | {kind} | {basis} "
+            f"| {field.description} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(parameter_table(), end="")

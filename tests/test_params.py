@@ -9,6 +9,8 @@ docs/ODD.md says; each fails when the parameter is not wired to its mechanism.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,7 @@ from simulation.params import (
     ModelParams,
     Sector,
     parameter_kind,
+    parameter_table,
     plausible_ranges,
     profile,
 )
@@ -259,3 +262,10 @@ def test_money_weight_draws_partners_to_the_rich():
         return np.mean(incomes)
 
     assert partner_income(1.0) > partner_income(0.0)
+
+
+def test_odd_parameter_table_is_the_generated_one():
+    """docs/ODD.md section 7.12 stays true to the schema (regenerate with
+    `python -m simulation.params`)."""
+    odd = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert parameter_table() in odd
