@@ -35,7 +35,7 @@ def published(source: str) -> dict[str, object]:
 
 
 def structural(reason: str) -> dict[str, object]:
-    """Field metadata for a structural setting: town size, money unit, an initial condition.
+    """Field metadata for a structural setting: town size, network degree, an initial condition.
 
     It defines the experiment rather than a behaviour, so nothing fits or varies it; `reason`
     says why.
@@ -79,7 +79,7 @@ class ModelParams(BaseModel):
     Every number is one of three kinds, recorded in its field's metadata: a `published`
     value (kept fixed, source cited), a `plausible` range with its reason (what calibration
     fits and sensitivity analysis varies: `plausible_ranges()`), or `structural` (town size,
-    money unit, initial conditions). Switches and enums choose a mechanism.
+    network degree, initial conditions). Switches and enums choose a mechanism.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -156,8 +156,13 @@ class ModelParams(BaseModel):
         0.5,
         ge=1e-6,
         le=100.0,
-        json_schema_extra=structural("numeraire: money units are arbitrary"),
-        description="Monthly social spending in the town per citizen (the money unit).",
+        json_schema_extra=plausible(
+            0.25, 1.0, "service units a town's spending buys per citizen; no budget mapped"
+        ),
+        description="Monthly social spending in the town per citizen, in service units at "
+        "list cost (UNIT_COST 1 for health); it sets how much service a town can afford, so "
+        "welfare rises steeply with it (C4). Plausible range 0.25-1 (no Indonesian budget "
+        "was mapped to service units).",
     )
     spend_rate: Unit = Field(
         0.6,
@@ -779,7 +784,7 @@ def plausible_ranges() -> dict[str, tuple[float, float]]:
     """Every parameter with a documented plausible range, in declaration order.
 
     These are the parameters calibration fits and sensitivity analysis varies; the rest
-    have a published value, are structural (town size, money unit, initial conditions) or
+    have a published value, are structural (town size, network degree, initial conditions) or
     are switches. A few are integers (`max_members`, `max_memberships`, `formal_duration`,
     `citizens_per_volunteer`): their bounds are integers and a design must round them.
     """
