@@ -8,10 +8,12 @@ definition of what is allowed.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -817,6 +819,8 @@ def profile(table: dict[Sector, tuple[float, ...]], sector: Sector, contrast: fl
     0 makes every sector the average one (`profile_contrast`, the sensitivity analysis's
     handle on tables that no source gives).
     """
+    import numpy as np  # here, so that the sweep coordinator loads the schema without numpy
+
     row = np.asarray(table[sector])
     mean = np.mean(np.asarray(list(table.values())), axis=0)
     return np.maximum(row + (contrast - 1.0) * (row - mean), 0.0)
