@@ -15,7 +15,7 @@ import numpy as np
 from mesa import Agent
 
 from .cooperation import contribution_shares, draw_cooperation
-from .params import DOMAINS, Governance, Sector
+from .params import DOMAINS, Governance, Sector, profile
 from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
 
 if TYPE_CHECKING:
@@ -71,11 +71,8 @@ FUNDING_SHARE: dict[Sector, float] = {
 }
 GRANT_SHARE = 0.12
 GRANT_SEEKERS = frozenset({Sector.NGO, Sector.COMMUNITY})
-K7_HOST_CHANCE = 0.25  # share of a host's partner searches that start a volunteer group
-CHOICE_TEMPERATURE = 0.2  # softmax temperature of partner choice (scores are of order 1)
 WORTH_IT = 1.0  # a member leaves a pool that pays it less than going alone (loner payoff)
 MAX_RESERVE_MONTHS = 12.0  # cap on opening reserves, in months of income
-MONEY_WEIGHT = 0.3  # weight of a candidate's money in its attractiveness
 LEAVE_REASONS = (None, "distrust", "poor value")  # codes of Organization.reasons_to_leave
 
 
@@ -123,12 +120,13 @@ class Organization(Agent):
         self.opening_budget = base_income * min(rest / max(p.spend_rate, 1e-9), MAX_RESERVE_MONTHS)
         spread = p.expertise_spread
         self.expertise = np.clip(
-            np.asarray(EXPERTISE[self.sector]) * rng.uniform(1 - spread, 1 + spread, len(DOMAINS)),
+            profile(EXPERTISE, self.sector, p.profile_contrast)
+            * rng.uniform(1 - spread, 1 + spread, len(DOMAINS)),
             0.02,
             0.98,
         )
         self.priorities = self._draw_priorities(p.goal_divergence)
-        self.culture = np.asarray(CULTURE[self.sector]) + rng.normal(0.0, 0.08, 2)
+        self.culture = np.asarray(CULTURE[self.sector]) + rng.normal(0.0, p.culture_spread, 2)
         self.leadership = self._draw_leadership()
         self.cooperation = draw_cooperation(p.free_rider_share, rng)
         self.own_share = float(rng.random())  # what an unconditional type gives
@@ -140,12 +138,15 @@ class Organization(Agent):
     def _draw_priorities(self, divergence: float) -> np.ndarray:
         """Sector priorities mixed with idiosyncratic ones; divergence is C1's lever."""
         own = self.model.rng.dirichlet(np.full(len(DOMAINS), 0.4))
-        mix = (1.0 - divergence) * np.asarray(PRIORITIES[self.sector]) + divergence * own
+        contrast = self.model.p.profile_contrast
+        mix = (1.0 - divergence) * profile(PRIORITIES, self.sector, contrast) + divergence * own
         return mix / mix.sum()
 
     def _draw_leadership(self) -> float:
         q = self.model.p.leadership_quality
-        return float(np.clip(q + self.model.rng.normal(0.0, 0.1), 0.0, 1.0))
+        return float(
+            np.clip(q + self.model.rng.normal(0.0, self.model.p.leadership_spread), 0.0, 1.0)
+        )
 
     @property
     def targeting(self) -> float:
@@ -163,7 +164,7 @@ class Organization(Agent):
         if (
             "K7" in p.allowed_kinds
             and self.sector in VOLUNTEER_HOSTS
-            and model.rng.random() < K7_HOST_CHANCE
+            and model.rng.random() < p.volunteer_hosting
         ):
             model.host_volunteers(self)
             return
@@ -177,7 +178,7 @@ class Organization(Agent):
         if not candidates.size:
             return
         scores = self.partner_scores()[candidates]
-        weights = np.exp((scores - scores.max()) / CHOICE_TEMPERATURE)
+        weights = np.exp((scores - scores.max()) / p.choice_temperature)
         pick = int(candidates[model.rng.choice(candidates.size, p=weights / weights.sum())])
         trust = model.trust
         if min(trust[self.index, pick], trust[pick, self.index]) < p.trust_threshold:
@@ -285,12 +286,13 @@ class Organization(Agent):
         income = model.base_income
         complement = (np.maximum(other, own) - own).mean(axis=2)
         money = income[None, :] / (income[:, None] + income[None, :])
-        return complement + MONEY_WEIGHT * money
+        return complement + model.p.money_weight * money
 
     def change_leader(self) -> None:
-        """A new leader (C7): new priorities and leadership; partners' trust partly resets."""
+        """A new leader (C7): new priorities within the mission (drawn as at set-up, so the
+        town stays at rest) and leadership; partners' trust partly resets."""
         p = self.model.p
-        new = self._draw_priorities(1.0)
+        new = self._draw_priorities(p.goal_divergence)
         mixed = (1.0 - p.priority_shift) * self.priorities + p.priority_shift * new
         self.priorities = mixed / mixed.sum()
         self.leadership = self._draw_leadership()

@@ -47,7 +47,6 @@ from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partnership import (
     GOVERNANCE_CODES,
     KIND_CODES,
-    NAO_EXTRA_COST,
     Partnership,
     PartnershipTable,
     governance_fit,
@@ -60,16 +59,6 @@ from .services import Channels, Delivery, deliver
 from .trust import TrustNetwork
 
 UNIT_COST = np.array([1.0, 1.0, 2.0, 1.5])  # money per service unit: health .. livelihood
-MAX_COMMITTED = 0.8  # most of its monthly spending an organization puts into pools
-GOOD_CONTRIBUTION = 0.75  # a partner giving less than this share of what was expected: bad news
-OPERATION_MEMORY = 0.9  # weight of the past in the size of an organization's operations
-RESERVE_MEMORY = 0.9  # weight of the past in a pool's usual monthly inflow
-VALUE_MEMORY = 0.8  # weight of the past in members' running value of a partnership
-VOLUNTEER_DROPOUT = 0.05
-TIE_GAIN, TIE_DECAY, TIE_MIN = 0.1, 0.98, 0.02
-ACCOUNTABILITY_GAIN, ACCOUNTABILITY_DECAY = 0.05, 0.01
-FUNDING_STRESS = 0.5  # income below this share of the expected leaves nothing to give (C4)
-RIVALRY = 0.5  # chance per unit of competition that a rival partner's conduct is resented
 
 
 @dataclass(frozen=True)
@@ -162,7 +151,7 @@ class PartnershipModel(Model):
         self._scheduled = [partial(self.apply_shock, s) for s in shocks]
         for shock, call in zip(shocks, self._scheduled, strict=True):
             self.schedule_event(call, at=float(shock.step))
-        self.citizens.draw_participation(0.5, self.rng)
+        self.citizens.draw_participation(p.base_engagement, self.rng)
         self._refresh_org_matrices()
         self.lasting_appeal = Organization.lasting_appeal(self)
         self.datacollector = MetricRecorder(METRICS)
@@ -177,7 +166,7 @@ class PartnershipModel(Model):
         for sector, count in p.sector_counts().items():
             if count == 0:
                 continue
-            size = self.rng.lognormal(0.0, 0.5, count)
+            size = self.rng.lognormal(0.0, p.size_spread, count)
             incomes = town_funding * FUNDING_SHARE[sector] * size / size.sum()
             cls = ORGANIZATION_CLASSES[sector]
             for income in incomes:
@@ -187,7 +176,7 @@ class PartnershipModel(Model):
     def _initial_trust(self) -> TrustNetwork:
         """Strangers' trust, lowered by cultural distance between organizations (C3)."""
         self.culture_gap = self._cultural_distance()
-        initial = self.p.initial_trust * (1.0 - 0.5 * self.culture_gap)
+        initial = self.p.initial_trust * (1.0 - self.p.culture_trust_penalty * self.culture_gap)
         np.fill_diagonal(initial, 1.0)
         return TrustNetwork(
             initial,
@@ -337,7 +326,7 @@ class PartnershipModel(Model):
             and ps.kind in {kind_of(org.sector, m.sector) for m in ps.members}
             and self.trust[ps.indices, org.index].mean() >= p.trust_threshold
         ]
-        if joinable and self.rng.random() < 0.5:
+        if joinable and self.rng.random() < p.join_chance:
             self._join(joinable[0], org)
         else:
             kind = kind_of(org.sector, choice.sector)
@@ -402,7 +391,7 @@ class PartnershipModel(Model):
         """Start a K7 volunteer group: citizens who take part give their time."""
         pop = self.citizens
         pool = np.flatnonzero(pop.participating & ~pop.volunteering)
-        size = max(3, self.p.n_citizens // 200)
+        size = max(3, self.p.n_citizens // self.p.citizens_per_volunteer)
         if pool.size < 2:
             return
         chosen = self.rng.choice(pool, size=min(size, pool.size), replace=False)
@@ -422,7 +411,7 @@ class PartnershipModel(Model):
 
         A formal member promises a share of its usual income (D1), an informal one offers a
         share of its spending scaled by trust (D2). An announced cut scales the promise down,
-        and promises beyond MAX_COMMITTED of an organization's spending are scaled down too:
+        and promises beyond `max_committed` of an organization's spending are scaled down too:
         neither is a broken promise. Each member then gives the share its contribution type
         chooses (cooperation.contribution_shares), unless its hand trembles (defection_rate) or
         its income fell far below what was announced (C4). Returns what was paid and the
@@ -443,11 +432,11 @@ class PartnershipModel(Model):
         deterred = formal & table["warned"] & (p.sanction_rate >= 1.0 - mpcr)
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse = self.rng.random(m.shape) < p.defection_rate
-        stressed = self.income < FUNDING_STRESS * announced
+        stressed = self.income < p.funding_stress * announced
         chosen = np.where(lapse | stressed[None, :], 0.0, chosen) * m
         wanted = chosen * promise
         total = wanted.sum(axis=0)
-        cap = MAX_COMMITTED * spend
+        cap = p.max_committed * spend
         scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
         paid = wanted * scale[None, :]
         if p.mutual_cover:
@@ -467,7 +456,7 @@ class PartnershipModel(Model):
 
         The gap is what the cut members would have given at their usual income; members not
         hit by a cut who are giving share it in proportion to what they give, as far as
-        their room below MAX_COMMITTED allows. Returns the extra payments (P x O).
+        their room below `max_committed` allows. Returns the extra payments (P x O).
         """
         hit = self._cut < 1.0
         if not hit.any():
@@ -507,7 +496,7 @@ class PartnershipModel(Model):
         """Partners see what each gave; they update beliefs and trust (C2, C3, C5).
 
         Beliefs follow Fischbacher & Gaechter (2010): a weighted mean of last month's belief
-        and what the partners gave. A partner who gave less than GOOD_CONTRIBUTION of what
+        and what the partners gave. A partner who gave less than `good_contribution` of what
         the observer expected is bad news; misreadings (C3) and rivalry (C5) add bad news. A
         pair that meets in several partnerships has one experience a month.
         """
@@ -555,8 +544,8 @@ class PartnershipModel(Model):
             p.misunderstanding * self.culture_gap[i, j] * (1.0 - effectiveness[k])
         )
         seekers = self.is_seeker
-        rival = (self.rng.random(k.size) < RIVALRY * p.competition) & seekers[i] & seekers[j]
-        short = chosen[k, j] < GOOD_CONTRIBUTION * expected[k, i]
+        rival = (self.rng.random(k.size) < p.rivalry * p.competition) & seekers[i] & seekers[j]
+        short = chosen[k, j] < p.good_contribution * expected[k, i]
         bad = short | misread | rival
         n = len(self.organizations)
         bad_pair = np.zeros((n, n), dtype=bool)
@@ -621,11 +610,11 @@ class PartnershipModel(Model):
         cross = ((m @ self.alignment) * m).sum(axis=1) - size
         consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
         network = size + (table["volunteers"] > 0)  # volunteers count as one more member
-        fits = governance_fit(network, table["mean_trust"], consensus)
+        fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
         nao = mode == GOVERNANCE_CODES[Governance.NAO]
         overhead = np.where(
-            table["formal"], p.governance_cost + np.where(nao, NAO_EXTRA_COST, 0.0), 0.0
+            table["formal"], p.governance_cost + np.where(nao, p.nao_cost, 0.0), 0.0
         )
         conflict = (1.0 - consensus) * (1.0 - effectiveness)
         table["governance"][:] = mode
@@ -684,7 +673,7 @@ class PartnershipModel(Model):
         if self.operation_size is None:
             self.operation_size = operations
         self.operation_size = (
-            OPERATION_MEMORY * self.operation_size + (1.0 - OPERATION_MEMORY) * operations
+            p.operation_memory * self.operation_size + (1.0 - p.operation_memory) * operations
         )
         factor = self._scale_factor(self.operation_size)
         solo_units = solo_domain * factor / UNIT_COST
@@ -715,7 +704,7 @@ class PartnershipModel(Model):
         pool_tau = np.minimum(
             1.0,
             (self._m * self.targeting[None, :]).max(axis=1, initial=0.0)
-            + 0.5 * self.participation_rate * linked,
+            + p.participation_targeting * self.participation_rate * linked,
         )
         share = np.where(self.table["formal"], 1.0, p.informal_strength)[:, None]
         n = len(parts)
@@ -745,8 +734,9 @@ class PartnershipModel(Model):
         drawn = np.where(inflow < usual, np.minimum(reserve, usual - inflow), 0.0)
         spent = inflow - saved + drawn
         reserve[:] = reserve + saved - drawn
+        memory = self.p.reserve_memory
         usual_inflow = table["usual_inflow"]
-        usual_inflow[:] = RESERVE_MEMORY * usual + (1 - RESERVE_MEMORY) * inflow
+        usual_inflow[:] = memory * usual + (1 - memory) * inflow
         moved = float(drawn.sum() - saved.sum())
         self.ledger["spent"] += moved
         self.ledger["pooled"] += moved
@@ -782,7 +772,8 @@ class PartnershipModel(Model):
         table = self.table
         values = table["values"]
         update = (m > 0) & (self._promise > 0) & (size[:, None] > 1)
-        values[:] = np.where(update, VALUE_MEMORY * values + (1.0 - VALUE_MEMORY) * ratio, values)
+        memory = self.p.value_memory
+        values[:] = np.where(update, memory * values + (1.0 - memory) * ratio, values)
         table["value_ratio"][:] = (values * m).sum(axis=1) / size
         table["pool_return"][:] = r
         table["payoffs"][:] = payoff
@@ -795,13 +786,15 @@ class PartnershipModel(Model):
         """Partners' ties strengthen and fade (B4); news travels faster in a partnered town."""
         together = (self._m.T @ self._m) > 0
         np.fill_diagonal(together, False)
-        self.ties *= TIE_DECAY
-        self.ties[self.ties < TIE_MIN] = 0.0
-        self.ties = np.where(together, self.ties + TIE_GAIN * (1.0 - self.ties), self.ties)
+        p = self.p
+        self.ties *= p.tie_decay
+        self.ties[self.ties < p.tie_min] = 0.0
+        self.ties = np.where(together, self.ties + p.tie_gain * (1.0 - self.ties), self.ties)
         n_org = len(self.organizations)
         linked = int(np.count_nonzero(self._m[self.table["linked"]].any(axis=0)))
-        self.citizens.spread_awareness(self.p.info_spread)
-        self.citizens.draw_participation(0.5 + 0.5 * linked / n_org, self.rng)
+        self.citizens.spread_awareness(p.info_spread, p.awareness_forgetting, p.served_awareness)
+        base = p.base_engagement
+        self.citizens.draw_participation(base + (1.0 - base) * linked / n_org, self.rng)
 
     # 8. review ---------------------------------------------------------------
     def _review_partnerships(self) -> None:
@@ -857,14 +850,14 @@ class PartnershipModel(Model):
     def _volunteers_stay(self) -> dict[int, np.ndarray]:
         """Which volunteers of each K7 group stay this month, for groups where one leaves.
 
-        Each volunteer drops out with chance VOLUNTEER_DROPOUT; one draw for all volunteers
+        Each volunteer drops out with chance `volunteer_dropout`; one draw for all volunteers
         of all groups, in the order of `self.partnerships` and of each group's volunteers.
         """
         counts = self.table["volunteers"]
         hosts = np.flatnonzero(counts)
         if not hosts.size:
             return {}
-        stay = self.rng.random(int(counts[hosts].sum())) >= VOLUNTEER_DROPOUT
+        stay = self.rng.random(int(counts[hosts].sum())) >= self.p.volunteer_dropout
         ends = np.cumsum(counts[hosts])
         left = np.add.reduceat(~stay, ends - counts[hosts])  # volunteers leaving, per group
         return {
@@ -924,8 +917,8 @@ class PartnershipModel(Model):
         in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]].any(axis=0)
         acc[gov] = np.where(
             in_k2[gov],
-            acc[gov] + ACCOUNTABILITY_GAIN * (1.0 - acc[gov]),
-            acc[gov] - ACCOUNTABILITY_DECAY * (acc[gov] - base),
+            acc[gov] + self.p.accountability_gain * (1.0 - acc[gov]),
+            acc[gov] - self.p.accountability_decay * (acc[gov] - base),
         )
 
     # ------------------------------------------------------------------ shocks

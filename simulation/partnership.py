@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .params import KINDS, Governance, Sector
+from .params import KINDS, Governance, ModelParams, Sector
 
 if TYPE_CHECKING:
     from .agents import Organization
@@ -33,7 +33,6 @@ KIND_OF_PAIR: dict[frozenset[Sector], str] = {
 }
 VOLUNTEER_HOSTS = frozenset({_S.NGO, _S.COMMUNITY, _S.EDUCATION})
 COMMUNITY_KINDS = frozenset({"K2", "K6", "K7"})
-NAO_EXTRA_COST = 0.04
 
 
 def kind_of(a: Sector, b: Sector) -> str | None:
@@ -44,22 +43,35 @@ def kind_of(a: Sector, b: Sector) -> str | None:
 GOVERNANCE_MODES = (Governance.SHARED, Governance.LEAD, Governance.NAO)  # column order of fits
 
 
-def governance_fit(size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray) -> np.ndarray:
+def governance_fit(
+    size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray, params: ModelParams
+) -> np.ndarray:
     """How well each governance mode suits each network, after Provan & Kenis (2008).
 
     Returns (pools x 3) fits in [0, 1], columns in GOVERNANCE_MODES order. Shared governance
     suits few members with high trust and goal consensus; a lead organization tolerates
     lower consensus and moderate size; a network administrative organization (NAO) suits
-    many members and only moderate trust, at an extra cost.
+    many members and only moderate trust, at an extra cost. Provan & Kenis give these
+    contingencies in words; the numbers are parameters (`shared_*`, `lead_*`, `nao_*`).
     """
-    shared = np.minimum(1.0, mean_trust / 0.6) * np.minimum(1.0, 3.0 / size) * consensus
-    lead = (
-        0.8
-        * np.minimum(1.0, mean_trust / 0.4)
-        * np.minimum(1.0, 6.0 / size)
-        * (0.5 + 0.5 * consensus)
+    shared = (
+        np.minimum(1.0, mean_trust / params.shared_trust)
+        * np.minimum(1.0, params.shared_size / size)
+        * consensus
     )
-    nao = 0.75 * np.minimum(1.0, mean_trust / 0.3) * (0.7 + 0.3 * consensus)
+    weight = params.lead_consensus
+    lead = (
+        params.lead_fit
+        * np.minimum(1.0, mean_trust / params.lead_trust)
+        * np.minimum(1.0, params.lead_size / size)
+        * ((1.0 - weight) + weight * consensus)
+    )
+    weight = params.nao_consensus
+    nao = (
+        params.nao_fit
+        * np.minimum(1.0, mean_trust / params.nao_trust)
+        * ((1.0 - weight) + weight * consensus)
+    )
     return np.stack([shared, lead, nao], axis=-1)
 
 

@@ -14,9 +14,6 @@ from . import kernels
 from .params import DOMAINS
 from .welfare import gini
 
-FORGETTING = 0.02  # monthly share of awareness lost without reminders
-SERVED_AWARENESS = 0.5  # share of the awareness gap closed by being served
-
 
 def small_world(n: int, k: int, rewiring: float, rng: np.random.Generator) -> NDArray[np.int32]:
     """Neighbour table of a Watts-Strogatz graph: ring lattice, each tie rewired w.p. p.
@@ -111,8 +108,8 @@ class CitizenPopulation:
         """
         self.participating = rng.random(self.n, dtype=np.float32) < self.propensity * engagement
 
-    def spread_awareness(self, rate: float) -> None:
+    def spread_awareness(self, rate: float, forgetting: float, served_gain: float) -> None:
         """News of services travels along social ties; unused knowledge fades (B4)."""
         kernels.spread(
-            self.awareness, self.neighbours, self.served_any, rate, FORGETTING, SERVED_AWARENESS
+            self.awareness, self.neighbours, self.served_any, rate, forgetting, served_gain
         )
