@@ -28,4 +28,9 @@ METRICS: tuple[str, ...] = (
     "awareness",
     "government_accountability",
     "spending",
+    "contribution_rate",
+    "leakage_share",
+    "citizen_satisfaction",
+    "trust_age_correlation",
+    "ngo_income_cv",
 )
