@@ -375,6 +375,65 @@ def calibrate(
     raise typer.Exit(code)
 
 
+@app.command()
+def sensitivity(
+    trajectories: Annotated[
+        int | None, typer.Option(min=2, max=10_000, help="Morris trajectories [20].")
+    ] = None,
+    seeds: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="Seeds per design point [2].")
+    ] = None,
+    months: Annotated[int | None, typer.Option(min=2, max=1200, help="Months [120].")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Root seed [7].")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE fixed for every run (e.g. n_citizens=500)."),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A tiny budget for tests: 4 trajectories, 24 months.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default results/sensitivity).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard earlier runs of another screening.")
+    ] = False,
+    no_progress: NoProgress = False,
+) -> None:
+    """Morris screening of every parameter with a plausible range: which drive welfare gain,
+    welfare, inequality, partnership survival and coverage."""
+    from .calibration.command import CalibrationError, parse_overrides
+    from .sensitivity import QUICK, Budget, sensitivity_command, with_options
+    from .sweep.cli import usable_workers
+
+    try:
+        overrides = parse_overrides(set_ or [])
+    except CalibrationError as exc:
+        raise fail(str(exc)) from None
+    base = QUICK if quick else Budget()
+    budget = with_options(
+        base,
+        trajectories=trajectories,
+        seeds=seeds,
+        months=months,
+        root_seed=seed,
+        overrides={**(base.overrides or {}), **overrides},
+    )
+    code = sensitivity_command(
+        budget,
+        out,
+        workers=usable_workers(workers),
+        scheduler=scheduler,
+        fresh=fresh,
+        progress=not no_progress,
+    )
+    raise typer.Exit(code)
+
+
 def version_callback(value: bool) -> None:
     """--version: print the installed version and stop."""
     if value:

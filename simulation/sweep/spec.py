@@ -56,9 +56,12 @@ class DesignSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Literal["grid", "lhs", "sobol"] = "grid"
+    method: Literal["grid", "lhs", "sobol", "morris"] = "grid"
     samples: int | None = Field(
-        None, ge=1, le=10_000_000, description="lhs: points; sobol: base samples N (power of 2)."
+        None,
+        ge=1,
+        le=10_000_000,
+        description="lhs: points; sobol: base samples N (power of 2); morris: trajectories.",
     )
     second_order: bool = Field(False, description="sobol: also estimate second-order indices.")
     common_random_numbers: bool = Field(
@@ -139,7 +142,7 @@ class ResolvedSweep:
     factor_names: tuple[str, ...]
     factor_types: dict[str, str]  # "int" | "float" | "bool" | "str"
     points: tuple[dict[str, Any], ...]
-    problem: dict[str, Any] | None  # SALib problem for sobol designs
+    problem: dict[str, Any] | None  # SALib problem for sobol and morris designs
     outcomes: tuple[str, ...] | None
     series: tuple[str, ...] | None
     known_outcomes: tuple[str, ...]
@@ -327,7 +330,7 @@ def _check_factors(
             if f.values is None:
                 raise SweepError(
                     f"{label}: {key}: a grid factor needs 'values' (allowed: values = [...]; "
-                    "low/high are for design.method = 'lhs' or 'sobol')"
+                    "low/high are for design.method = 'lhs', 'sobol' or 'morris')"
                 )
             if f.low is not None or f.high is not None or f.type is not None:
                 raise SweepError(
@@ -393,7 +396,7 @@ def _check_design(spec: SweepSpec, label: str) -> None:
     if d.method == "grid":
         if d.samples is not None:
             raise SweepError(
-                f"{label}: design.samples: not used by grid designs (allowed: lhs, sobol)"
+                f"{label}: design.samples: not used by grid designs (allowed: lhs, sobol, morris)"
             )
         return
     if not spec.factors:
@@ -404,7 +407,7 @@ def _check_design(spec: SweepSpec, label: str) -> None:
     if d.samples is None:
         raise SweepError(
             f"{label}: design.samples: required for {d.method} (lhs: number of points; "
-            "sobol: base samples N, a power of 2)"
+            "sobol: base samples N, a power of 2; morris: trajectories)"
         )
     if d.method == "sobol" and d.samples & (d.samples - 1):
         raise SweepError(
@@ -422,6 +425,8 @@ def _check_size(spec: SweepSpec, label: str) -> None:
         what = "grid levels multiply to"
     elif d.method == "lhs":
         points, what = d.samples or 0, "design.samples ="
+    elif d.method == "morris":
+        points, what = (d.samples or 0) * (k + 1), "design.samples x (factors + 1) ="
     else:
         points = (d.samples or 0) * ((2 * k + 2) if d.second_order else (k + 2))
         what = "design.samples x (factors + 2) ="
