@@ -37,7 +37,7 @@ def main() -> None:
         budget = Budget(points=args.points, seeds=1, accept=0.25, check_seeds=2)
         plan = prepare(patterns_file(), budget, out)
         result = calibrate(plan, workers=args.workers, progress=False)
-        per_task = PatternRun(plan.calibration, ()).model_runs(plan.months)
+        per_task = PatternRun(plan.calibration, (), gain=True).model_runs(plan.months)
         cpu = read_runs(out / "design")["cpu_s"].dropna() / per_task
     wall_per_run = 1.0 / result.runs_per_s
     per_1000 = 1000 * wall_per_run

@@ -35,7 +35,8 @@ def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Pa
     done = _calibrate(tmp_path, *TINY, "--out", "cal")
     assert done.returncode == 0, done.stderr
     out = tmp_path / "cal"
-    for name in ("report.md", "marginals.png", "pairs.png", "pattern_shares.csv", "check.csv"):
+    names = ("report.md", "marginals.png", "pairs.png", "pattern_shares.csv", "check.csv")
+    for name in (*names, "prim_boxes.csv"):
         assert (out / name).is_file(), name
     posterior = pd.read_parquet(out / "posterior.parquet")
     ranges = plausible_ranges()
@@ -50,6 +51,7 @@ def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Pa
     assert set(check["pattern"]) == {p.id for p in load_patterns()}
     report = (out / "report.md").read_text()
     assert "Held-out (validation) patterns met:" in report
+    assert "PRIM scenario discovery" in report and "welfare_gain" in posterior
     ran = subprocess.run(
         [*CLI, "run", str(out / "calibrated.toml"), "--steps", "2", "--out", "run"],
         check=False,
@@ -117,3 +119,31 @@ def test_rejection_keeps_the_points_closest_in_tolerance_units() -> None:
     shares = pattern_shares(runs, post, patterns).set_index("pattern")
     assert shares.loc[a.id, "posterior_share_of_runs_met"] == 1.0
     assert shares.loc[a.id, "prior_share_of_runs_met"] == 0.5
+
+
+def test_prim_finds_the_region_where_partnerships_fail() -> None:
+    """No welfare gain exactly where a > 0.7 and b < 0.5: the first box restricts a from
+    about 0.7 up and b up to about 0.5, and holds mostly failures."""
+    from simulation.calibration.discovery import discover, summary_lines
+
+    rng = np.random.default_rng(4)
+    points = pd.DataFrame(rng.random((400, 3)), columns=["a", "b", "c"])
+    fail = (points["a"] > 0.7) & (points["b"] < 0.5)
+    points["welfare_gain"] = np.where(fail, -0.01, 0.02) + rng.normal(0, 1e-3, 400)
+    found = discover(points, ["a", "b", "c"])
+    first = found.boxes[found.boxes["box"] == 1].set_index("parameter")
+    assert set(first.index) == {"a", "b"}
+    assert first.loc["a", "low"] == pytest.approx(0.7, abs=0.05)
+    assert 0.45 <= first.loc["b", "high"] <= 0.7  # the densest-enough box with most coverage
+    assert first["density"].iloc[0] >= 0.8 and first["coverage"].iloc[0] >= 0.8
+    assert found.cases == int(fail.sum())
+    text = "\n".join(summary_lines(found, points))
+    assert "box 1: a in [0.7" in text
+
+
+def test_prim_says_why_it_found_nothing() -> None:
+    from simulation.calibration.discovery import discover
+
+    points = pd.DataFrame({"a": np.linspace(0, 1, 50), "welfare_gain": 0.01})
+    found = discover(points, ["a"])
+    assert found.boxes.empty and "only 0" in found.note

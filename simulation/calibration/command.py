@@ -31,6 +31,7 @@ OUTPUT_FILES = frozenset(
         "parameters.csv",
         "pattern_shares.csv",
         "check.csv",
+        "prim_boxes.csv",
         "marginals.png",
         "pairs.png",
         "calibrated.toml",
@@ -176,7 +177,8 @@ def calibrate(plan: Plan, **options: Any) -> Outcome:
     plan.out.mkdir(parents=True, exist_ok=True)
     mark(plan.out, "calibrate")
     b = plan.budget
-    fit = PatternRun(plan.calibration, tuple(plan.ranges), tuple(sorted(b.overrides.items())))
+    overrides = tuple(sorted(b.overrides.items()))
+    fit = PatternRun(plan.calibration, tuple(plan.ranges), overrides, gain=True)
     design = _run(_design(plan), plan.out / DESIGN, fit, options)
     from simulation.calibration.posterior import abc_reject
 
@@ -216,7 +218,7 @@ def calibrate(plan: Plan, **options: Any) -> Outcome:
 def settings(plan: Plan, design: Any) -> dict[str, Any]:
     """The calibration's settings, for the report."""
     b = plan.budget
-    per_task = PatternRun(plan.calibration, ()).model_runs(plan.months)
+    per_task = PatternRun(plan.calibration, (), gain=True).model_runs(plan.months)
     return {
         "patterns file": plan.patterns_file.name,
         "calibration patterns": ", ".join(p.id for p in plan.calibration),

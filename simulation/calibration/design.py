@@ -15,9 +15,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulation.experiments.patterns import Pattern, pattern_statistics, run_plan
+from simulation.experiments.patterns import (
+    Arm,
+    Pattern,
+    pattern_frames,
+    run_plan,
+    statistics_from_frames,
+)
 from simulation.params import ModelParams, plausible_ranges
 from simulation.sweep.spec import SweepSpec, parse_sweep
+
+WITH_PARTNERS: Arm = ("default", ())
+WITHOUT_PARTNERS: Arm = ("default", (("partnering_rate", 0.0),))
 
 
 @dataclass(frozen=True)
@@ -26,12 +35,15 @@ class PatternRun:
 
     `factors` names the design's parameters (taken from the run's parameters, the rest being
     the sweep's base); `overrides` are fixed for every run (e.g. a smaller town, or the
-    calibrated values when the held-out patterns are checked).
+    calibrated values when the held-out patterns are checked).  With `gain`, the run also
+    reports `welfare_gain`: mean community welfare of the default town minus that of the
+    same town without partnerships, same seed (for scenario discovery).
     """
 
     patterns: tuple[Pattern, ...]
     factors: tuple[str, ...]
     overrides: tuple[tuple[str, Any], ...] = ()
+    gain: bool = False
 
     def __call__(
         self,
@@ -46,14 +58,28 @@ class PatternRun:
         from simulation.runner import RunResult
 
         point = {name: params[name] for name in self.factors}
-        stats = pattern_statistics(
-            self.patterns, seed=seed, point=point, overrides=dict(self.overrides), months_cap=steps
+        extra = {WITH_PARTNERS: steps, WITHOUT_PARTNERS: steps} if self.gain else {}
+        frames = pattern_frames(
+            self.patterns,
+            seed=seed,
+            point=point,
+            overrides=dict(self.overrides),
+            months_cap=steps,
+            extra=extra,
         )
-        return RunResult(outcomes=stats, series=None)
+        outcomes = statistics_from_frames(self.patterns, frames, steps)
+        if self.gain:
+            welfare = {
+                arm: float(frames[arm]["community_welfare"].iloc[1 : steps + 1].mean())
+                for arm in extra
+            }
+            outcomes["welfare_gain"] = welfare[WITH_PARTNERS] - welfare[WITHOUT_PARTNERS]
+        return RunResult(outcomes=outcomes, series=None)
 
     def model_runs(self, months_cap: int | None) -> int:
         """Model runs behind one of its runs (the patterns share runs where they can)."""
-        return len(run_plan(self.patterns, months_cap))
+        arms = set(run_plan(self.patterns, months_cap))
+        return len(arms | {WITH_PARTNERS, WITHOUT_PARTNERS} if self.gain else arms)
 
 
 def prior() -> dict[str, tuple[float, float]]:

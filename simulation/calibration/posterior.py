@@ -20,6 +20,8 @@ import pandas as pd
 from simulation.experiments.patterns import Pattern
 from simulation.params import ModelParams
 
+EXTRA_OUTCOMES = ("welfare_gain",)  # reported by the design's runs besides the patterns
+
 
 @dataclass(frozen=True)
 class Posterior:
@@ -48,9 +50,10 @@ class Posterior:
 def point_statistics(
     runs: pd.DataFrame, parameters: Sequence[str], patterns: Sequence[Pattern]
 ) -> pd.DataFrame:
-    """One row per design point: its parameters and each pattern's mean over replicates."""
+    """One row per design point: its parameters and each pattern's (and extra outcome's)
+    mean over replicates."""
     ok = runs[runs["status"] == "ok"]
-    ids = [p.id for p in patterns]
+    ids = [p.id for p in patterns] + [c for c in EXTRA_OUTCOMES if c in ok.columns]
     grouped = ok.groupby("point_id")
     table = grouped[list(parameters)].first().join(grouped[ids].mean())
     table["replicates"] = grouped.size()

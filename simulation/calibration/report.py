@@ -135,6 +135,7 @@ def report_markdown(
     posterior: Posterior,
     pairs: Sequence[str],
     notes: Sequence[str],
+    discovery: Sequence[str] = (),
 ) -> str:
     """The calibration report: budget, posterior, patterns met, held-out patterns."""
     validation = check[check["use"] == "validation"]
@@ -168,6 +169,7 @@ def report_markdown(
         _md_table(check.drop(columns=["statistic"])),
         "",
     ]
+    lines += list(discovery)
     if notes:
         lines += ["## Notes", "", *(f"- {n}" for n in notes), ""]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from simulation.calibration import report
+from simulation.calibration.discovery import discover, summary_lines
 from simulation.calibration.posterior import Posterior, parameter_table, pattern_shares
 from simulation.experiments.patterns import summarize_statistics
 from simulation.plots import save
@@ -60,11 +61,13 @@ def write_outputs(
     shares = pattern_shares(runs, posterior, plan.calibration)
     check = check_table(plan)
     pairs = report.pair_parameters(params)
+    found = discover(posterior.points, list(posterior.parameters))
     files = {
         "posterior.parquet": report.posterior_parquet(posterior),
         "parameters.csv": params.to_csv(index=False),
         "pattern_shares.csv": shares.to_csv(index=False),
         "check.csv": check.to_csv(index=False),
+        "prim_boxes.csv": found.boxes.to_csv(index=False),
         "calibrated.toml": report.scenario_toml(
             calibrated,
             f"Posterior median of a rejection-ABC calibration on {plan.patterns_file.name} "
@@ -78,6 +81,7 @@ def write_outputs(
             posterior=posterior,
             pairs=pairs,
             notes=notes(plan),
+            discovery=summary_lines(found, posterior.sample),
         ),
     }
     for name, data in files.items():

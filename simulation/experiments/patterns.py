@@ -16,6 +16,7 @@ the longest pattern needs); `evaluate` averages it over seeds and says which pat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -219,28 +220,29 @@ def _statistic(
     return value - _value(frames[arms(pattern)[1]], pattern.metric, months, first)
 
 
-def pattern_statistics(
+def pattern_frames(
     patterns: Sequence[Pattern],
     *,
     seed: int,
     point: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     months_cap: int | None = None,
-) -> dict[str, float]:
-    """Every pattern's statistic in one replicate: the runs of `run_plan`, all with `seed`
+    extra: Mapping[Arm, int] | None = None,
+) -> dict[Arm, pd.DataFrame]:
+    """The monthly metrics of every run in `run_plan` (plus `extra` runs), all with `seed`
     (so an effect compares its two arms on common random numbers).
 
-    A run's parameters are its pattern's scenario, then `overrides` (e.g. a smaller town),
-    then `point` (the parameter values under test, e.g. a calibration design point), then
-    the pattern's `set`.
+    A run's parameters are its scenario, then `overrides` (e.g. a smaller town), then `point`
+    (the parameter values under test, e.g. a calibration design point), then the arm's own.
     """
     from simulation.runner import simulate
-    from simulation.scenario import load_scenario
 
-    scenarios = {name: load_scenario(name) for name in {p.scenario for p in patterns}}
+    plan = run_plan(patterns, months_cap)
+    for arm, months in (extra or {}).items():
+        plan[arm] = max(plan.get(arm, 0), months)
     frames: dict[Arm, pd.DataFrame] = {}
-    for arm, months in run_plan(patterns, months_cap).items():
-        scenario = scenarios[arm[0]]
+    for arm, months in plan.items():
+        scenario = _scenario(arm[0])
         params = {
             **scenario.model.model_dump(mode="json"),
             **(overrides or {}),
@@ -249,10 +251,40 @@ def pattern_statistics(
         }
         model = simulate(params, seed=seed, steps=months, shocks=scenario.shocks)
         frames[arm] = model.metrics_frame()
+    return frames
+
+
+@functools.cache
+def _scenario(name: str) -> Any:
+    from simulation.scenario import load_scenario
+
+    return load_scenario(name)
+
+
+def statistics_from_frames(
+    patterns: Sequence[Pattern], frames: Mapping[Arm, pd.DataFrame], months_cap: int | None
+) -> dict[str, float]:
+    """Every pattern's statistic from the runs of `pattern_frames`."""
     first_shock = {
-        name: min((s.step for s in sc.shocks), default=None) for name, sc in scenarios.items()
+        p.scenario: min((s.step for s in _scenario(p.scenario).shocks), default=None)
+        for p in patterns
     }
     return {p.id: _statistic(p, frames, first_shock, months_cap) for p in patterns}
+
+
+def pattern_statistics(
+    patterns: Sequence[Pattern],
+    *,
+    seed: int,
+    point: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    months_cap: int | None = None,
+) -> dict[str, float]:
+    """Every pattern's statistic in one replicate (see `pattern_frames` for the runs)."""
+    frames = pattern_frames(
+        patterns, seed=seed, point=point, overrides=overrides, months_cap=months_cap
+    )
+    return statistics_from_frames(patterns, frames, months_cap)
 
 
 def evaluate(
