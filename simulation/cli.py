@@ -1,4 +1,4 @@
-"""The `partnership` command: run, validate, sweep, summarize, experiment, viz."""
+"""The `partnership` command: run, validate, sweep, summarize, experiment, calibrate, viz."""
 
 from __future__ import annotations
 
@@ -287,6 +287,149 @@ def experiment(
 
     code = experiment_command(
         name, list_, quick, check, usable_workers(workers), progress=not no_progress
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def calibrate(
+    patterns: Annotated[
+        Path | None,
+        typer.Argument(help="Patterns file (default: the shipped experiments/patterns)."),
+    ] = None,
+    points: Annotated[
+        int | None, typer.Option(min=2, max=100_000, help="Latin hypercube points [2000].")
+    ] = None,
+    seeds: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="Seeds per design point [5].")
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option(min=2, max=1200, help="Read every pattern by this month at the latest."),
+    ] = None,
+    accept: Annotated[
+        float | None,
+        typer.Option(min=0.0001, max=1.0, help="Share of design points accepted [0.05]."),
+    ] = None,
+    check_seeds: Annotated[
+        int | None,
+        typer.Option(min=1, max=1000, help="Seeds for the check of the calibrated scenario [10]."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Root seed [1].")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE fixed for every run (e.g. n_citizens=500)."),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A tiny budget for tests: 16 points, 24 months.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default results/calibration).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard earlier runs of another calibration.")
+    ] = False,
+    no_progress: NoProgress = False,
+) -> None:
+    """Fit the parameters without a published value to the observed patterns (rejection
+    ABC); write the posterior, figures, a `calibrated` scenario and the held-out check."""
+    from .calibration.command import (
+        QUICK,
+        Budget,
+        CalibrationError,
+        calibrate_command,
+        parse_overrides,
+        with_options,
+    )
+    from .experiments.patterns import patterns_file
+    from .sweep.cli import usable_workers
+
+    try:
+        overrides = parse_overrides(set_ or [])
+    except CalibrationError as exc:
+        raise fail(str(exc)) from None
+    base = QUICK if quick else Budget()
+    budget = with_options(
+        base,
+        points=points,
+        seeds=seeds,
+        months=months,
+        accept=accept,
+        check_seeds=check_seeds,
+        root_seed=seed,
+        overrides={**base.overrides, **overrides},
+    )
+    code = calibrate_command(
+        patterns or patterns_file(),
+        budget,
+        out,
+        workers=usable_workers(workers),
+        scheduler=scheduler,
+        fresh=fresh,
+        progress=not no_progress,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def sensitivity(
+    trajectories: Annotated[
+        int | None, typer.Option(min=2, max=10_000, help="Morris trajectories [20].")
+    ] = None,
+    seeds: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="Seeds per design point [2].")
+    ] = None,
+    months: Annotated[int | None, typer.Option(min=2, max=1200, help="Months [120].")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Root seed [7].")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE fixed for every run (e.g. n_citizens=500)."),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A tiny budget for tests: 4 trajectories, 24 months.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default results/sensitivity).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard earlier runs of another screening.")
+    ] = False,
+    no_progress: NoProgress = False,
+) -> None:
+    """Morris screening of every parameter with a plausible range: which drive welfare gain,
+    welfare, inequality, partnership survival and coverage."""
+    from .calibration.command import CalibrationError, parse_overrides
+    from .sensitivity import QUICK, Budget, sensitivity_command, with_options
+    from .sweep.cli import usable_workers
+
+    try:
+        overrides = parse_overrides(set_ or [])
+    except CalibrationError as exc:
+        raise fail(str(exc)) from None
+    base = QUICK if quick else Budget()
+    budget = with_options(
+        base,
+        trajectories=trajectories,
+        seeds=seeds,
+        months=months,
+        root_seed=seed,
+        overrides={**(base.overrides or {}), **overrides},
+    )
+    code = sensitivity_command(
+        budget,
+        out,
+        workers=usable_workers(workers),
+        scheduler=scheduler,
+        fresh=fresh,
+        progress=not no_progress,
     )
     raise typer.Exit(code)
 

@@ -33,6 +33,11 @@ METRICS: tuple[str, ...] = (
     "awareness",
     "government_accountability",
     "spending",
+    "contribution_rate",
+    "leakage_share",
+    "citizen_satisfaction",
+    "trust_age_correlation",
+    "ngo_income_cv",
 )
 
 

@@ -18,6 +18,7 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -249,6 +250,7 @@ class PartnershipModel(Model):
             income[idx] += grants * cut[idx]
             effort[idx] = burnt
         self.income = income
+        self.income_months.append(income)
         self.budget += income
         spend = p.spend_rate * self.budget
         self.budget -= spend
@@ -1088,6 +1090,82 @@ class PartnershipModel(Model):
     def spending(self) -> float:
         """Money organizations spent this month."""
         return self._spending
+
+    @property
+    def contribution_rate(self) -> float:
+        """Mean share of its promise a partnership member paid this month (0 with no members).
+
+        The laboratory measure of cooperation in repeated public-goods games (Fehr & Gaechter
+        2000): what each member gives as a share of what it could give, averaged over members.
+        Here the "endowment" is the member's promise (formal: a share of income; informal: a
+        share of spending scaled by trust), so lapses, stress and free-riding all lower it.
+        """
+        promise = getattr(self, "_promise", None)
+        if promise is None or not (promise > 0).any():
+            return 0.0
+        return float(self.given[promise > 0].mean())
+
+    @property
+    def leakage_share(self) -> float:
+        """Share of government spending lost to leakage since the start (0 before any).
+
+        Olken's (2007) "missing expenditure": money that was budgeted for government
+        projects, solo or pooled, and never reached them (B7), as a share of all of it.
+        """
+        spent = self.ledger["government"]
+        return self.ledger["leakage"] / spent if spent > 0 else 0.0
+
+    @property
+    def citizen_satisfaction(self) -> float:
+        """Share of citizens who were served this month or had a say in decisions (B5).
+
+        Alatas et al. (2012) found that villagers were more satisfied with community-based
+        targeting although it identified the poor no better: satisfaction comes from the
+        service and from having a voice in it. A citizen counts as satisfied when either
+        happened to them this month.
+        """
+        pop = self.citizens
+        return float((pop.served_any | pop.participating).mean())
+
+    @property
+    def trust_age_correlation(self) -> float:
+        """Pearson correlation, across active partnerships, of members' mutual trust with the
+        partnership's age in months (0 with fewer than three, or no spread).
+
+        Vanneste, Puranam & Kretschmer (2014) meta-analysed exactly this correlation across
+        inter-organizational relationships: positive, small and heterogeneous.
+        """
+        table = self.table
+        shared = table["membership"].sum(axis=1) > 1
+        if np.count_nonzero(shared) < 3:
+            return 0.0
+        age, trust = table["age"][shared].astype(float), table["mean_trust"][shared]
+        if age.std() == 0.0 or trust.std() == 0.0:
+            return 0.0
+        return float(np.corrcoef(age, trust)[0, 1])
+
+    @functools.cached_property
+    def income_months(self) -> list[np.ndarray]:
+        """Every organization's income, month by month (appended by the funding step)."""
+        return []
+
+    @property
+    def ngo_income_cv(self) -> float:
+        """Coefficient of variation of an NGO's annual income over the complete years so far,
+        averaged over NGOs (0 before two complete years, or without NGOs).
+
+        The funding-volatility measure of Carroll & Stater (2009) and Mayer et al. (2014):
+        year-to-year variation of a non-profit's total revenue (income and grants, C4, C5).
+        """
+        years = len(self.income_months) // 12
+        ngo = np.array([o.sector is Sector.NGO for o in self.organizations])
+        if years < 2 or not ngo.any():
+            return 0.0
+        monthly = np.array(self.income_months[: years * 12])[:, ngo]
+        annual = monthly.reshape(years, 12, -1).sum(axis=1)
+        mean = annual.mean(axis=0)
+        cv = np.where(mean > 0, annual.std(axis=0, ddof=1) / np.maximum(mean, 1e-300), 0.0)
+        return float(cv.mean())
 
     def metrics_frame(self) -> pd.DataFrame:
         """Tidy per-month metrics: column `step` (0 = initial state) and one per metric."""

@@ -88,6 +88,13 @@ def test_the_readme_commands_work_outside_the_repository(installed, tmp_path: Pa
     assert "partnering_rate" in sh([exe, "params"], tmp_path, env).stdout
     count = "from simulation.experiments.patterns import load_patterns; print(len(load_patterns()))"
     assert int(sh([str(bin_dir / "python"), "-c", count], tmp_path, env).stdout) >= 6
+    tiny = ["--quick", "--months", "12", "--workers", "1", "--no-progress"]
+    sh([exe, "calibrate", *tiny, "--points", "4", "--check-seeds", "1"], tmp_path, env)
+    assert (tmp_path / "results/calibration/calibrated.toml").is_file()
+    sh([exe, "sensitivity", *tiny, "--trajectories", "2"], tmp_path, env)
+    assert (tmp_path / "results/sensitivity/morris.csv").is_file()
+    shipped = "from simulation.sweep import load_sweep; load_sweep('resilience-composition')"
+    sh([str(bin_dir / "python"), "-c", shipped], tmp_path, env)
     # everything written is under the working folder
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
     assert written == {"results", "tiny.toml"}

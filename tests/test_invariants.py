@@ -29,6 +29,9 @@ SHARES = (
     "participation_rate",
     "awareness",
     "government_accountability",
+    "contribution_rate",
+    "leakage_share",
+    "citizen_satisfaction",
 )
 COUNTS = (
     "active_partnerships",

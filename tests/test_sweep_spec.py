@@ -131,8 +131,8 @@ BAD = {
         ["factors.max_members.type = 'float'", "allowed: 'int'"],
     ),
     "unknown design method": (
-        GOOD.replace('method = "grid"', 'method = "morris"'),
-        ["design.method", "'grid', 'lhs' or 'sobol'"],
+        GOOD.replace('method = "grid"', 'method = "fast"'),
+        ["design.method", "'grid', 'lhs', 'sobol' or 'morris'"],
     ),
     "zero replications": (
         GOOD.replace("replications = 2", "replications = 0"),

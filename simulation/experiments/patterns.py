@@ -8,19 +8,29 @@ units.  Patterns marked "calibration" may be fitted; "validation" patterns are h
 The loader is strict: an unknown key, a wrong type (no `true` for a number), a value out of
 range, an output the model does not report (unless the pattern says `needs_output`), an
 unknown scenario or model parameter, each give one line naming the file and the key.
+
+`pattern_statistics` computes every pattern's statistic from model runs for one seed (the
+runs a group of patterns shares are made once: one run per scenario and `set`, as long as
+the longest pattern needs); `evaluate` averages it over seeds and says which patterns are met.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulation import shipped
 from simulation.inputs import InputError, read_toml, validate
 from simulation.params import ModelParams
 from simulation.sweep.spec import EXTRA_OUTCOMES, SHOCK_OUTCOMES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEVELS = ("organization", "partnership", "town")
 Scalar = bool | int | float | str
@@ -132,3 +142,200 @@ def load_patterns(path: Path | None = None) -> tuple[Pattern, ...]:
         raise PatternError(str(exc)) from None
     _check_against_model(path, patterns)
     return patterns
+
+
+# --- computing the statistics from runs ---------------------------------------------------------
+
+Arm = tuple[str, tuple[tuple[str, Scalar], ...]]  # scenario and the overrides a run adds
+
+
+def horizon(pattern: Pattern, months_cap: int | None = None) -> tuple[int, int | None]:
+    """The months a pattern is read at, and its `from_month`, under an optional cap.
+
+    A cap shorter than the pattern (a quick budget) reads the pattern earlier and moves
+    `from_month` in proportion, so a "change" still compares two distinct months; the
+    statistic then answers a shorter question than the pattern's and is reported as such.
+    """
+    months = pattern.months if months_cap is None else min(pattern.months, months_cap)
+    start = pattern.from_month
+    if start is not None and months < pattern.months:
+        start = min(start * months // pattern.months, months - 1)
+    return months, start
+
+
+def _arm(pattern: Pattern, overrides: Mapping[str, Scalar] | None) -> Arm:
+    return pattern.scenario, tuple(sorted((overrides or {}).items()))
+
+
+def arms(pattern: Pattern) -> tuple[Arm, ...]:
+    """The runs one seed of a pattern needs: its `set`, and for effects its `reference_set`."""
+    own = _arm(pattern, pattern.set)
+    return (own, _arm(pattern, pattern.reference_set)) if pattern.statistic == "effect" else (own,)
+
+
+def run_plan(patterns: Iterable[Pattern], months_cap: int | None = None) -> dict[Arm, int]:
+    """Each distinct run the patterns need, with the months it must last (the longest need)."""
+    plan: dict[Arm, int] = {}
+    for p in patterns:
+        months = horizon(p, months_cap)[0]
+        for arm in arms(p):
+            plan[arm] = max(plan.get(arm, 0), months)
+    return plan
+
+
+def _value(frame: pd.DataFrame, metric: str, month: int, first_shock: int | None) -> float:
+    """A model output after `month` months: a monthly metric or a run outcome (run_one)."""
+    if metric in frame.columns:
+        return float(frame[metric].iloc[month])
+    welfare = frame["community_welfare"].to_numpy()[: month + 1]
+    if metric == "welfare_mean":
+        return float(welfare[1:].mean()) if month else float(welfare[0])
+    from simulation.runner import resilience
+
+    if first_shock is None or first_shock >= welfare.size:
+        return float("nan")  # the resilience outcomes need a shock within the months read
+    drop, recovery = resilience(welfare, first_shock)
+    return drop if metric == "welfare_drop" else recovery
+
+
+def _statistic(
+    pattern: Pattern,
+    frames: Mapping[Arm, pd.DataFrame],
+    shocks: Mapping[str, int | None],
+    months_cap: int | None,
+) -> float:
+    months, start = horizon(pattern, months_cap)
+    arm = arms(pattern)[0]
+    first = shocks[pattern.scenario]
+    value = _value(frames[arm], pattern.metric, months, first)
+    if pattern.statistic == "final":
+        return value
+    if pattern.statistic == "mean":
+        return float(
+            np.mean([_value(frames[arm], pattern.metric, t, first) for t in range(1, months + 1)])
+        )
+    if pattern.statistic == "change":
+        assert start is not None
+        return value - _value(frames[arm], pattern.metric, start, first)
+    return value - _value(frames[arms(pattern)[1]], pattern.metric, months, first)
+
+
+def pattern_frames(
+    patterns: Sequence[Pattern],
+    *,
+    seed: int,
+    point: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    months_cap: int | None = None,
+    extra: Mapping[Arm, int] | None = None,
+) -> dict[Arm, pd.DataFrame]:
+    """The monthly metrics of every run in `run_plan` (plus `extra` runs), all with `seed`
+    (so an effect compares its two arms on common random numbers).
+
+    A run's parameters are its scenario, then `overrides` (e.g. a smaller town), then `point`
+    (the parameter values under test, e.g. a calibration design point), then the arm's own.
+    """
+    from simulation.runner import simulate
+
+    plan = run_plan(patterns, months_cap)
+    for arm, months in (extra or {}).items():
+        plan[arm] = max(plan.get(arm, 0), months)
+    frames: dict[Arm, pd.DataFrame] = {}
+    for arm, months in plan.items():
+        scenario = _scenario(arm[0])
+        params = {
+            **scenario.model.model_dump(mode="json"),
+            **(overrides or {}),
+            **(point or {}),
+            **dict(arm[1]),
+        }
+        model = simulate(params, seed=seed, steps=months, shocks=scenario.shocks)
+        frames[arm] = model.metrics_frame()
+    return frames
+
+
+@functools.cache
+def _scenario(name: str) -> Any:
+    from simulation.scenario import load_scenario
+
+    return load_scenario(name)
+
+
+def statistics_from_frames(
+    patterns: Sequence[Pattern], frames: Mapping[Arm, pd.DataFrame], months_cap: int | None
+) -> dict[str, float]:
+    """Every pattern's statistic from the runs of `pattern_frames`."""
+    first_shock = {
+        p.scenario: min((s.step for s in _scenario(p.scenario).shocks), default=None)
+        for p in patterns
+    }
+    return {p.id: _statistic(p, frames, first_shock, months_cap) for p in patterns}
+
+
+def pattern_statistics(
+    patterns: Sequence[Pattern],
+    *,
+    seed: int,
+    point: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    months_cap: int | None = None,
+) -> dict[str, float]:
+    """Every pattern's statistic in one replicate (see `pattern_frames` for the runs)."""
+    frames = pattern_frames(
+        patterns, seed=seed, point=point, overrides=overrides, months_cap=months_cap
+    )
+    return statistics_from_frames(patterns, frames, months_cap)
+
+
+def evaluate(
+    patterns: Sequence[Pattern],
+    *,
+    seeds: Iterable[int],
+    point: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    months_cap: int | None = None,
+) -> pd.DataFrame:
+    """Each pattern's statistic averaged over `seeds`, its accepted interval and whether it is
+    met (one row per pattern; serial, for small checks: calibration uses the sweep runner)."""
+    per_seed = [
+        pattern_statistics(
+            patterns, seed=s, point=point, overrides=overrides, months_cap=months_cap
+        )
+        for s in seeds
+    ]
+    return summarize_statistics(patterns, per_seed, months_cap)
+
+
+def summarize_statistics(
+    patterns: Sequence[Pattern],
+    per_seed: Sequence[Mapping[str, float]],
+    months_cap: int | None = None,
+) -> pd.DataFrame:
+    """Mean of each pattern's statistic over replicates, with the share of replicates in the
+    accepted interval and whether the mean is in it."""
+    import pandas as pd
+
+    rows = []
+    for p in patterns:
+        values = np.array([r[p.id] for r in per_seed], dtype=float)
+        values = values[np.isfinite(values)]
+        mean = float(values.mean()) if values.size else float("nan")
+        low, high = p.interval
+        rows.append(
+            {
+                "pattern": p.id,
+                "use": p.use,
+                "metric": p.metric,
+                "statistic": p.statistic,
+                "months": horizon(p, months_cap)[0],
+                "value": mean,
+                "low": low,
+                "high": high,
+                "met": bool(values.size) and p.met_by(mean),
+                "share_of_runs_met": float(np.mean([p.met_by(v) for v in values]))
+                if values.size
+                else float("nan"),
+                "replicates": int(values.size),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,6 +1,6 @@
-"""Design points: full-factorial grids, Latin hypercubes (scipy.stats.qmc) and Saltelli/Sobol'
-samples (SALib).  No hand-written samplers: the libraries' samplers are well tested and give
-SALib the sample layout its Sobol' analysis expects.
+"""Design points: full-factorial grids, Latin hypercubes (scipy.stats.qmc), Saltelli/Sobol'
+samples and Morris trajectories (SALib).  No hand-written samplers: the libraries' samplers
+are well tested and give SALib the sample layout its analyses expect.
 
 A sampled design is drawn in a short-lived child process (``python -m
 simulation.sweep.design``) unless the sampler is already loaded here: SciPy, and SALib with
@@ -27,7 +27,8 @@ from simulation.sweep.seeds import design_seed
 if TYPE_CHECKING:
     from simulation.sweep.spec import SweepSpec
 
-_SAMPLER_MODULE = {"lhs": "scipy", "sobol": "SALib"}
+_SAMPLER_MODULE = {"lhs": "scipy", "sobol": "SALib", "morris": "SALib"}
+MORRIS_LEVELS = 4  # grid levels of a Morris design (Saltelli et al. 2008: 4 with p/2 jumps)
 
 
 def _problem(spec: SweepSpec, types: dict[str, str]) -> dict[str, Any]:
@@ -71,6 +72,11 @@ def sample(
         lows = [b[0] for b in problem["bounds"]]
         highs = [b[1] for b in problem["bounds"]]
         return qmc.scale(unit.random(n), lows, highs).tolist()
+    if method == "morris":
+        from SALib.sample import morris
+
+        rows = morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed % 2**32)
+        return rows.tolist()
     from SALib.sample import sobol
 
     matrix = sobol.sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
@@ -123,7 +129,7 @@ def build_design(
     }
     loaded = _SAMPLER_MODULE[method] in sys.modules
     matrix = sample(**args) if loaded else _sample_in_child(args)
-    return _to_points(spec, types, matrix), problem if method == "sobol" else None
+    return _to_points(spec, types, matrix), problem if method in {"sobol", "morris"} else None
 
 
 if __name__ == "__main__":  # the child of _sample_in_child: JSON arguments in, rows out

@@ -47,6 +47,7 @@ from typing import Any
 
 from simulation.params import Shock
 from simulation.sweep.errors import SweepAbortedError, SweepError
+from simulation.sweep.point import scenario_for
 from simulation.sweep.seeds import run_seed
 from simulation.sweep.store import EncodedPart
 
@@ -80,6 +81,7 @@ class RunContext:
     root_seed: int = 0
     common_random_numbers: bool = True
     factor_types: dict[str, str] = field(default_factory=dict)  # column types of the factors
+    bases: dict[str, dict[str, Any]] | None = None  # levels of a `base` factor (point.py)
 
     def seed(self, task: RunTask) -> int:
         """The run's seed, a pure function of the root seed, design point and replicate."""
@@ -91,10 +93,10 @@ class RunContext:
 _SHOCK_CACHE: dict[int, tuple[Any, ...]] = {}
 
 
-def _shocks(ctx: RunContext) -> tuple[Any, ...]:
-    key = hash(repr(ctx.shocks))
+def _shocks(shocks: tuple[dict[str, Any], ...]) -> tuple[Any, ...]:
+    key = hash(repr(shocks))
     if key not in _SHOCK_CACHE:
-        _SHOCK_CACHE[key] = tuple(Shock.model_validate(s) for s in ctx.shocks)
+        _SHOCK_CACHE[key] = tuple(Shock.model_validate(s) for s in shocks)
     return _SHOCK_CACHE[key]
 
 
@@ -179,11 +181,12 @@ def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
         try:
             _Stop.in_run = True  # only now may a stop request interrupt this worker
             with time_limit(ctx.timeout_s):
+                params, shocks = scenario_for(task.factors, ctx.base_params, ctx.shocks, ctx.bases)
                 result = fn(
-                    {**ctx.base_params, **task.factors},
+                    params,
                     seed=record["seed"],
                     steps=ctx.steps,
-                    shocks=_shocks(ctx),
+                    shocks=_shocks(shocks),
                     series_every=ctx.series_every or None,
                 )
         finally:

@@ -69,6 +69,12 @@ class SweepReport:
         return self.ran / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
+def _qualified_name(fn: Callable[..., Any]) -> str:
+    """module.name of a run function, or of its class for a callable object."""
+    name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    return f"{fn.__module__}.{name}"
+
+
 def iter_runs(resolved: ResolvedSweep) -> Iterator[RunTask]:
     """Every run of the design, replicate by replicate (a whole-design picture comes early)."""
     ctx = context_digest(resolved.base_params, resolved.shocks, resolved.steps)
@@ -219,7 +225,7 @@ def run_sweep(
             "argv": list(sys.argv),
             "cwd": os.getcwd(),
             "executor": pool.description,
-            "run_fn": None if run_fn is None else f"{run_fn.__module__}.{run_fn.__qualname__}",
+            "run_fn": None if run_fn is None else _qualified_name(run_fn),
             "skipped": skipped,
             "to_run": todo,
             "timeout_s": timeout_s,
@@ -264,6 +270,7 @@ def run_sweep(
             root_seed=resolved.root_seed,
             common_random_numbers=spec.design.common_random_numbers,
             factor_types=resolved.factor_types,
+            bases=resolved.bases,
         )
         pending = (t for t in iter_runs(resolved) if t.run_id not in done)
         Dispatcher(ctx, pool, on_part, target_task_s=target_task_s, max_chunk=max_task_runs).run(

@@ -22,10 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from simulation import shipped
 from simulation.inputs import InputError, parse_toml, read_text, validate
 from simulation.metrics import METRICS
-from simulation.params import ModelParams
+from simulation.params import ModelParams, Shock
 from simulation.scenario import NAME_PATTERN, NAME_RULE, ScenarioError, load_scenario
 from simulation.sweep.design import build_design
 from simulation.sweep.errors import SweepError
+from simulation.sweep.point import BASE_FACTOR, SECTOR_JOIN, SHOCK_PREFIX, scenario_for
 
 Scalar = bool | int | float | str
 MAX_POINTS = 100_000  # design points: the design is held in memory and hashed at each start
@@ -34,6 +35,9 @@ SPEC_FORMAT = 2  # bump when a sweep file's meaning or its run ids change; part 
 # Outcomes `run_one` adds to the model's metrics (docs/CONTRACT.md, "One run").
 EXTRA_OUTCOMES = ("welfare_mean",)
 SHOCK_OUTCOMES = ("welfare_drop", "recovery_time")
+# Factors that vary the scenario rather than one parameter (`point.py`): the base scenario
+# itself, and a field of the base's shocks (every shock of the base takes the value).
+SHOCK_FIELDS = ("step", "sectors", "magnitude", "duration")
 
 
 class FactorSpec(BaseModel):
@@ -41,8 +45,8 @@ class FactorSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    values: tuple[Scalar, ...] | None = Field(
-        None, description="Grid levels (design.method = 'grid')."
+    values: tuple[Scalar | tuple[str, ...], ...] | None = Field(
+        None, description="Grid levels (design.method = 'grid'); lists for shock.sectors."
     )
     low: float | None = Field(None, description="Lower bound (lhs / sobol).")
     high: float | None = Field(None, description="Upper bound (lhs / sobol).")
@@ -56,9 +60,12 @@ class DesignSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Literal["grid", "lhs", "sobol"] = "grid"
+    method: Literal["grid", "lhs", "sobol", "morris"] = "grid"
     samples: int | None = Field(
-        None, ge=1, le=10_000_000, description="lhs: points; sobol: base samples N (power of 2)."
+        None,
+        ge=1,
+        le=10_000_000,
+        description="lhs: points; sobol: base samples N (power of 2); morris: trajectories.",
     )
     second_order: bool = Field(False, description="sobol: also estimate second-order indices.")
     common_random_numbers: bool = Field(
@@ -139,11 +146,12 @@ class ResolvedSweep:
     factor_names: tuple[str, ...]
     factor_types: dict[str, str]  # "int" | "float" | "bool" | "str"
     points: tuple[dict[str, Any], ...]
-    problem: dict[str, Any] | None  # SALib problem for sobol designs
+    problem: dict[str, Any] | None  # SALib problem for sobol and morris designs
     outcomes: tuple[str, ...] | None
     series: tuple[str, ...] | None
     known_outcomes: tuple[str, ...]
     spec_hash: str
+    bases: dict[str, dict[str, Any]] | None = None  # base factor level -> params, shocks
 
     @property
     def n_points(self) -> int:
@@ -157,7 +165,9 @@ class ResolvedSweep:
 
     def normalized(self) -> dict[str, Any]:
         """The spec with its base resolved: what the hash covers, stored in the manifest."""
-        return _normalized(self.spec, self.base_params, self.shocks, self.steps, self.root_seed)
+        return _normalized(
+            self.spec, self.base_params, self.shocks, self.steps, self.root_seed, bases=self.bases
+        )
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -233,6 +243,13 @@ def _numeric_kind(name: str) -> str | None:
 
 
 def _check_factor_name(label: str, name: str) -> None:
+    if name == BASE_FACTOR:
+        return
+    if name.startswith(SHOCK_PREFIX):
+        if name[len(SHOCK_PREFIX) :] not in SHOCK_FIELDS:
+            allowed = ", ".join(SHOCK_PREFIX + f for f in SHOCK_FIELDS)
+            raise SweepError(f"{label}: factors.{name}: not a shock field (allowed: {allowed})")
+        return
     fields = ModelParams.model_fields
     if name not in fields:
         close = difflib.get_close_matches(name, list(fields), n=1)
@@ -270,18 +287,19 @@ def _validate_value(label: str, key: str, name: str, value: Any, base: dict[str,
 # --- resolution ---------------------------------------------------------------------------------
 
 
-def _load_base(spec: SweepSpec, label: str) -> Any:
-    base: str | Path = spec.base
-    looks_like_path = spec.base.endswith(".toml") or "/" in spec.base or "\\" in spec.base
-    if looks_like_path and spec.source is not None and not Path(spec.base).is_absolute():
-        base = spec.source.parent / spec.base
+def _load_base(spec: SweepSpec, label: str, name: str | None = None, key: str = "base") -> Any:
+    given = spec.base if name is None else name
+    base: str | Path = given
+    looks_like_path = given.endswith(".toml") or "/" in given or "\\" in given
+    if looks_like_path and spec.source is not None and not Path(given).is_absolute():
+        base = spec.source.parent / given
     try:
         return load_scenario(base)
     except ScenarioError as exc:
-        raise SweepError(f"{label}: base = {spec.base!r}: {exc}") from None
+        raise SweepError(f"{label}: {key} = {given!r}: {exc}") from None
     except (FileNotFoundError, OSError) as exc:
         raise SweepError(
-            f"{label}: base = {spec.base!r}: scenario not found ({exc}); allowed: a name in "
+            f"{label}: {key} = {given!r}: scenario not found ({exc}); allowed: a name in "
             "scenarios/ or a path to a scenario TOML file"
         ) from None
 
@@ -313,8 +331,65 @@ def _check_names(label: str, key: str, names: tuple[str, ...], allowed: tuple[st
         seen.add(n)
 
 
+def _shock_level(label: str, key: str, field: str, value: Any, shocks: list[dict[str, Any]]) -> Any:
+    """Check one level of a shock field against every shock it would change; normalized."""
+    for shock in shocks:
+        try:
+            validate(Shock, {**shock, field: value}, f"{label}: {key}")
+        except InputError as exc:
+            raise SweepError(str(exc)) from None
+    if field == "sectors":
+        return SECTOR_JOIN.join(value)
+    return value
+
+
+def _check_scenario_factor(
+    spec: SweepSpec, label: str, name: str, f: FactorSpec, shocks: list[dict[str, Any]]
+) -> tuple[str, list[Any] | None]:
+    """The base factor (grid levels: scenarios) or a shock field: its column type and levels."""
+    key = f"factors.{name}"
+    field = name[len(SHOCK_PREFIX) :] if name != BASE_FACTOR else None
+    sampled = spec.design.method != "grid"
+    if sampled and field in (None, "sectors"):
+        raise SweepError(
+            f"{label}: {key}: can only be a grid factor (allowed: values = [...] with "
+            "design.method = 'grid')"
+        )
+    if field is not None and not shocks:
+        raise SweepError(
+            f"{label}: {key}: the base scenario has no shock to change (allowed: a base with "
+            "[[shocks]])"
+        )
+    if sampled:
+        if f.low is None or f.high is None or not f.low < f.high:
+            raise SweepError(f"{label}: {key}: needs low < high")
+        kind = "float" if field == "magnitude" else "int"
+        for bound in ("low", "high"):
+            v = getattr(f, bound)
+            _shock_level(label, f"{key}.{bound}", field, v if kind == "float" else int(v), shocks)
+        return kind, None
+    if not f.values or f.low is not None or f.high is not None:
+        raise SweepError(f"{label}: {key}: needs values = [...] (one or more levels)")
+    if field is None:
+        bad = [v for v in f.values if not isinstance(v, str)]
+        if bad:
+            raise SweepError(f"{label}: {key}.values: {bad[0]!r} is not a scenario name or path")
+        levels: list[Any] = list(f.values)
+    else:
+        levels = [
+            _shock_level(label, f"{key}.values[{i}]", field, v, shocks)
+            for i, v in enumerate(f.values)
+        ]
+    if len({json.dumps(v) for v in levels}) != len(levels):
+        raise SweepError(f"{label}: {key}.values: a level is listed twice")
+    sample = levels[0]
+    return (
+        "str" if isinstance(sample, str) else "float" if isinstance(sample, float) else "int"
+    ), levels
+
+
 def _check_factors(
-    spec: SweepSpec, label: str, base: dict[str, Any]
+    spec: SweepSpec, label: str, base: dict[str, Any], shocks: list[dict[str, Any]] | None = None
 ) -> tuple[dict[str, str], dict[str, list[Any]]]:
     """Check every factor; return its column type and, for grids, its normalized levels."""
     method = spec.design.method
@@ -323,11 +398,16 @@ def _check_factors(
     for name, f in spec.factors.items():
         key = f"factors.{name}"
         _check_factor_name(label, name)
+        if name == BASE_FACTOR or name.startswith(SHOCK_PREFIX):
+            types[name], found = _check_scenario_factor(spec, label, name, f, shocks or [])
+            if found is not None:
+                levels[name] = found
+            continue
         if method == "grid":
             if f.values is None:
                 raise SweepError(
                     f"{label}: {key}: a grid factor needs 'values' (allowed: values = [...]; "
-                    "low/high are for design.method = 'lhs' or 'sobol')"
+                    "low/high are for design.method = 'lhs', 'sobol' or 'morris')"
                 )
             if f.low is not None or f.high is not None or f.type is not None:
                 raise SweepError(
@@ -393,7 +473,7 @@ def _check_design(spec: SweepSpec, label: str) -> None:
     if d.method == "grid":
         if d.samples is not None:
             raise SweepError(
-                f"{label}: design.samples: not used by grid designs (allowed: lhs, sobol)"
+                f"{label}: design.samples: not used by grid designs (allowed: lhs, sobol, morris)"
             )
         return
     if not spec.factors:
@@ -404,7 +484,7 @@ def _check_design(spec: SweepSpec, label: str) -> None:
     if d.samples is None:
         raise SweepError(
             f"{label}: design.samples: required for {d.method} (lhs: number of points; "
-            "sobol: base samples N, a power of 2)"
+            "sobol: base samples N, a power of 2; morris: trajectories)"
         )
     if d.method == "sobol" and d.samples & (d.samples - 1):
         raise SweepError(
@@ -422,6 +502,8 @@ def _check_size(spec: SweepSpec, label: str) -> None:
         what = "grid levels multiply to"
     elif d.method == "lhs":
         points, what = d.samples or 0, "design.samples ="
+    elif d.method == "morris":
+        points, what = (d.samples or 0) * (k + 1), "design.samples x (factors + 1) ="
     else:
         points = (d.samples or 0) * ((2 * k + 2) if d.second_order else (k + 2))
         what = "design.samples x (factors + 2) ="
@@ -444,6 +526,8 @@ def _normalized(
     shocks: tuple[dict[str, Any], ...],
     steps: int,
     root_seed: int,
+    *,
+    bases: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     body = spec.model_dump(mode="json", exclude={"description"})
     body["outputs"].pop("highlight", None)  # display only: changing it must not refuse resume
@@ -454,6 +538,8 @@ def _normalized(
         base_params=base_params,
         base_shocks=list(shocks),
     )
+    if bases is not None:  # only then: the hash of every other sweep stays what it was
+        body["bases"] = bases
     return body
 
 
@@ -461,6 +547,55 @@ def spec_hash(normalized: dict[str, Any]) -> str:
     """SHA-256 of the normalized spec (JSON, factor order preserved)."""
     blob = json.dumps(normalized, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _load_bases(spec: SweepSpec, label: str, steps: int | None) -> dict[str, dict[str, Any]] | None:
+    """The scenarios a `base` factor names, as plain parameters and shocks."""
+    factor = spec.factors.get(BASE_FACTOR)
+    if factor is None or not factor.values:
+        return None
+    bases = {}
+    for i, name in enumerate(factor.values):
+        if not isinstance(name, str):
+            raise SweepError(
+                f"{label}: factors.base.values[{i}]: {name!r} is not a scenario name or path"
+            )
+        sc = _load_base(spec, label, name, f"factors.base.values[{i}]")
+        if steps is None:
+            raise SweepError(
+                f"{label}: steps: required when the base varies (allowed: steps = months, "
+                "the same for every base)"
+            )
+        bases[name] = {
+            "params": sc.model.model_dump(mode="json"),
+            "shocks": [s.model_dump(mode="json") for s in sc.shocks],
+        }
+    return bases
+
+
+def _check_points(
+    label: str,
+    points: list[dict[str, Any]],
+    base: tuple[dict[str, Any], tuple[dict[str, Any], ...]],
+    bases: dict[str, dict[str, Any]] | None,
+    steps: int,
+) -> None:
+    for i, point in enumerate(points):
+        params, shocks = scenario_for(point, base[0], base[1], bases)
+        try:
+            ModelParams.model_validate(params)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise SweepError(
+                f"{label}: factors: design point {i} {point} is invalid: {err['msg']} "
+                "(narrow the factor ranges or levels)"
+            ) from None
+        late = [s["step"] for s in shocks if s["step"] > steps]
+        if late:
+            raise SweepError(
+                f"{label}: factors: design point {i} {point} puts a shock at month {late[0]}, "
+                f"after the last month (steps = {steps})"
+            )
 
 
 def _resolve(spec: SweepSpec) -> ResolvedSweep:
@@ -472,10 +607,18 @@ def _resolve(spec: SweepSpec) -> ResolvedSweep:
     root_seed = spec.root_seed if spec.root_seed is not None else int(scenario.seed)
     _check_design(spec, label)
     _check_size(spec, label)
-    types, levels = _check_factors(spec, label, base_params)
+    bases = _load_bases(spec, label, spec.steps)
+    shock_sets = [list(shocks)] if bases is None else [b["shocks"] for b in bases.values()]
+    every_shock = [s for group in shock_sets for s in group]
+    if any(k.startswith(SHOCK_PREFIX) for k in spec.factors) and not all(shock_sets):
+        raise SweepError(
+            f"{label}: factors: a shock field varies but a base scenario has no shock (allowed: "
+            "bases with [[shocks]])"
+        )
+    types, levels = _check_factors(spec, label, base_params, every_shock)
 
     outs = spec.outputs
-    allowed = known_outcomes(any(s["step"] <= steps for s in shocks))
+    allowed = known_outcomes(all(any(s["step"] <= steps for s in g) for g in shock_sets))
     if outs.outcomes is not None:
         if not outs.outcomes:
             raise SweepError(f"{label}: outputs.outcomes: empty (leave it out to keep all)")
@@ -491,16 +634,8 @@ def _resolve(spec: SweepSpec) -> ResolvedSweep:
         )
 
     points, problem = build_design(spec, types, levels, root_seed)
-    for i, point in enumerate(points):
-        try:
-            ModelParams.model_validate({**base_params, **point})
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise SweepError(
-                f"{label}: factors: design point {i} {point} is invalid: {err['msg']} "
-                "(narrow the factor ranges or levels)"
-            ) from None
-    normalized = _normalized(spec, base_params, shocks, steps, root_seed)
+    _check_points(label, points, (base_params, shocks), bases, steps)
+    normalized = _normalized(spec, base_params, shocks, steps, root_seed, bases=bases)
     return ResolvedSweep(
         spec=spec,
         label=label,
@@ -517,4 +652,5 @@ def _resolve(spec: SweepSpec) -> ResolvedSweep:
         series=outs.series,
         known_outcomes=allowed,
         spec_hash=spec_hash(normalized),
+        bases=bases,
     )

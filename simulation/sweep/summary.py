@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol
+from SALib.analyze import morris, sobol
 from scipy import stats
 
 from simulation.sweep.errors import SweepError
@@ -157,6 +157,38 @@ def _sobol(
     return pd.DataFrame(rows) if rows else None
 
 
+def morris_table(
+    runs: pd.DataFrame, problem: dict[str, Any], n_points: int, outcomes: list[str], seed: int
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """Morris elementary effects (SALib): mu* (mean absolute effect, with its bootstrap CI)
+    and sigma (spread: interactions or non-linearity) per outcome and factor, from the
+    replicate means of each design point; also the notes on outcomes left out."""
+    notes: list[str] = []
+    ok = runs[runs["status"] == "ok"]
+    means = ok.groupby("point_id")[outcomes].mean().reindex(range(n_points))
+    x = ok.groupby("point_id")[problem["names"]].first().reindex(range(n_points))
+    rows = []
+    for name in outcomes:
+        y = means[name].to_numpy(dtype=float)
+        if np.isnan(y).any() or x.isna().any().any():
+            notes.append(f"Morris effects for {name} skipped: some design points have no run")
+            continue
+        res = morris.analyze(
+            problem, x.to_numpy(dtype=float), y, conf_level=CONFIDENCE, seed=seed % 2**32
+        )
+        for i, factor in enumerate(problem["names"]):
+            rows.append(
+                {
+                    "outcome": name,
+                    "factor": factor,
+                    "mu_star": float(res["mu_star"][i]),
+                    "mu_star_conf": float(res["mu_star_conf"][i]),
+                    "sigma": float(res["sigma"][i]),
+                }
+            )
+    return (pd.DataFrame(rows) if rows else None), notes
+
+
 # --- figures ------------------------------------------------------------------------------------
 # Drawn at the A4 text width with labels of at least 8 pt (the rules of `simulation.plots`).
 
@@ -274,6 +306,34 @@ def _scatter(by_point: pd.DataFrame, factors: list[str], highlight: list[str], p
 
 
 SOBOL_COLS = 2
+
+
+def morris_figure(table: pd.DataFrame, outcomes: list[str], path: Path) -> Path:
+    """Draw `draw_morris` and save it to `path`."""
+    return _save(draw_morris(table, outcomes), path)
+
+
+def draw_morris(table: pd.DataFrame, outcomes: list[str]) -> Any:
+    """mu* with its CI per factor, one panel per outcome, largest first; bars from zero."""
+    names = [o for o in dict.fromkeys(table["outcome"]) if o in outcomes] or list(
+        dict.fromkeys(table["outcome"])
+    )
+    cols = min(SOBOL_COLS, len(names))
+    rows = -(-len(names) // cols)
+    n_factors = table["factor"].nunique()
+    fig, axes = _figure(rows, cols, row_height=0.8 + 0.22 * n_factors)
+    for j, name in enumerate(names):
+        ax = axes[j // cols][j % cols]
+        t = table[table["outcome"] == name].sort_values("mu_star")
+        y = np.arange(len(t))
+        ax.barh(y, t["mu_star"], xerr=t["mu_star_conf"], capsize=2, color="C0")
+        ax.set_yticks(y, list(t["factor"]))
+        ax.set_xlim(0, None)
+        ax.set_title(name)
+        ax.set_xlabel(f"mu* ({CONFIDENCE:.0%} CI), outcome units")
+    for j in range(len(names), rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    return fig
 
 
 def _sobol_figure(table: pd.DataFrame, path: Path) -> Path:
@@ -446,6 +506,16 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
             frames.append(t)
         by_level = pd.concat(frames, ignore_index=True)
     sobol_table = _sobol(runs, manifest, outcomes, notes) if method == "sobol" else None
+    morris_effects = None
+    if method == "morris" and manifest.get("problem"):
+        morris_effects, morris_notes = morris_table(
+            runs,
+            manifest["problem"],
+            int(manifest["n_points"]),
+            outcomes,
+            int(manifest.get("root_seed", 0)),
+        )
+        notes += morris_notes
 
     out = root / "summary"
     fig_dir = out / "figures"
@@ -459,6 +529,9 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
     if sobol_table is not None:
         sobol_table.to_csv(out / "sobol.csv", index=False)
         files.append(out / "sobol.csv")
+    if morris_effects is not None:
+        morris_effects.to_csv(out / "morris.csv", index=False)
+        files.append(out / "morris.csv")
 
     if figures and highlight:
         from simulation.plots import print_style
@@ -509,6 +582,8 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
                         fig_dir / "sobol.png",
                     )
                 )
+            if morris_effects is not None:
+                files.append(morris_figure(morris_effects, highlight, fig_dir / "morris.png"))
             if manifest.get("series_every"):
                 files += _series_section(
                     root, runs, factors=varying, highlight=highlight, fig_dir=fig_dir, notes=notes
@@ -519,6 +594,7 @@ def summarize(results_dir: str | Path, *, figures: bool = True) -> Summary:
         by_point=by_point,
         by_level=by_level,
         sobol_table=sobol_table,
+        morris_effects=morris_effects,
         keys=keys,
         highlight=highlight,
         notes=notes,
@@ -538,6 +614,7 @@ def _markdown(
     sobol_table: pd.DataFrame | None,
     keys: list[str],
     highlight: list[str],
+    morris_effects: pd.DataFrame | None = None,
     notes: list[str],
     files: list[Path],
     out: Path,
@@ -559,6 +636,9 @@ def _markdown(
     if sobol_table is not None:
         lines += ["## Sobol' indices (first order S1, total ST)", ""]
         lines += [markdown_table(sobol_table), ""]
+    if morris_effects is not None:
+        lines += ["## Morris elementary effects (mu*: mean absolute effect; sigma: spread)", ""]
+        lines += [markdown_table(morris_effects), ""]
     if by_level is not None and highlight:
         lines += ["## By factor level (pooled over the other factors)", ""]
         lines += [markdown_table(_wide(by_level, ["factor", "level"], highlight)), ""]

@@ -1,0 +1,184 @@
+"""What a calibration writes: the posterior sample, its figures, the calibrated scenario and
+the report.  Figures follow the project's print rules (`simulation.plots`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation.calibration.posterior import Posterior
+from simulation.plots import new_figure, print_style
+from simulation.scenario import parse_scenario
+
+PAIR_PARAMETERS = 5  # the pair plot shows the parameters the patterns narrowed most
+GRID_COLUMNS = 3
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write a file under a temporary name, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
+def marginals_figure(posterior: Posterior, ranges: Mapping[str, tuple[float, float]]) -> Any:
+    """One panel per parameter: the posterior's histogram on the prior's range, the uniform
+    prior as a dashed line (a flat posterior learned nothing)."""
+    names = posterior.parameters
+    rows = math.ceil(len(names) / GRID_COLUMNS)
+    with print_style():
+        fig, axes = new_figure(rows, GRID_COLUMNS, row_height=1.9)
+        for ax, name in zip(axes.flat, names, strict=False):
+            low, high = ranges[name]
+            ax.hist(posterior.sample[name], bins=12, range=(low, high), density=True, color="C0")
+            ax.axhline(1.0 / (high - low), color="black", ls="--", lw=1.0)
+            ax.set(xlim=(low, high), title=name, ylim=(0, None))
+            ax.locator_params(axis="x", nbins=4)
+        for ax in axes.flat[len(names) :]:
+            ax.set_visible(False)
+        axes[0, 0].set_ylabel("density")
+        fig.suptitle(f"Posterior ({len(posterior.sample)} points) vs uniform prior (dashed)")
+    return fig
+
+
+def pair_parameters(table: pd.DataFrame) -> list[str]:
+    """The parameters whose posterior narrowed most (smallest sd ratio), at most PAIR_PARAMETERS."""
+    ranked = table.sort_values("sd_ratio", kind="stable")["parameter"]
+    return list(ranked[:PAIR_PARAMETERS])
+
+
+def pairs_figure(
+    posterior: Posterior, ranges: Mapping[str, tuple[float, float]], names: Sequence[str]
+) -> Any:
+    """Scatter of accepted points for each pair of `names`, histograms on the diagonal."""
+    k = len(names)
+    with print_style():
+        fig, axes = new_figure(k, k, row_height=6.3 / max(k, 1) if k > 2 else 2.4)
+        sample = posterior.sample
+        for i, yi in enumerate(names):
+            for j, xj in enumerate(names):
+                ax = axes[i, j]
+                if j > i:
+                    ax.set_visible(False)
+                    continue
+                if i == j:
+                    ax.hist(sample[xj], bins=10, range=ranges[xj], color="C0")
+                    ax.set_ylim(0, None)
+                else:
+                    ax.scatter(sample[xj], sample[yi], s=6, color="C0")
+                    ax.set_ylim(ranges[yi])
+                ax.set_xlim(ranges[xj])
+                ax.locator_params(nbins=3)
+                if i == k - 1:
+                    ax.set_xlabel(xj)
+                else:
+                    ax.tick_params(labelbottom=False)
+                if j == 0 and i > 0:
+                    ax.set_ylabel(yi)
+                elif j > 0:
+                    ax.tick_params(labelleft=False)
+        fig.suptitle("Posterior pairs (parameters the patterns narrowed most)")
+    return fig
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))
+
+
+def scenario_toml(values: Mapping[str, Any], description: str) -> str:
+    """A scenario file named `calibrated` with `values` as its model parameters; parsed back
+    before it is returned, so what is written always loads."""
+    lines = [
+        'name = "calibrated"',
+        f"description = {json.dumps(description)}",
+        "steps = 120",
+        "seed = 42",
+        "",
+        "[model]",
+        *(f"{k} = {_toml_value(v)}" for k, v in values.items()),
+    ]
+    text = "\n".join(lines) + "\n"
+    parse_scenario(text, "calibrated.toml")
+    return text
+
+
+def _md_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    cols = list(frame.columns)
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in frame.iterrows():
+        cells = [
+            f"{v:.{digits}g}" if isinstance(v, float) and not isinstance(v, bool) else str(v)
+            for v in row
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def report_markdown(
+    *,
+    settings: Mapping[str, Any],
+    parameters: pd.DataFrame,
+    shares: pd.DataFrame,
+    check: pd.DataFrame,
+    posterior: Posterior,
+    pairs: Sequence[str],
+    notes: Sequence[str],
+    discovery: Sequence[str] = (),
+) -> str:
+    """The calibration report: budget, posterior, patterns met, held-out patterns."""
+    validation = check[check["use"] == "validation"]
+    met = int(validation["met"].sum())
+    lines = [
+        "# Calibration (rejection ABC)",
+        "",
+        *(f"- {k}: {v}" for k, v in settings.items()),
+        f"- accepted: {len(posterior.sample)} of {len(posterior.points)} design points "
+        f"(distance <= {posterior.threshold:.3g}; distance = root mean square of "
+        "(statistic - target) / tolerance over the calibration patterns)",
+        "",
+        "## Posterior of each parameter (uniform prior on the plausible range)",
+        "",
+        "sd_ratio: posterior standard deviation over the prior's; near 1, the patterns say "
+        "little about the parameter.",
+        "",
+        _md_table(parameters),
+        "",
+        f"Figures: marginals.png (every parameter); pairs.png ({', '.join(pairs)}: the "
+        "parameters the patterns narrowed most; the others are in marginals.png).",
+        "",
+        "## Calibration patterns: share of runs that meet each",
+        "",
+        _md_table(shares),
+        "",
+        "## Every pattern at the calibrated scenario (calibrated.toml)",
+        "",
+        f"Held-out (validation) patterns met: {met} of {len(validation)}.",
+        "",
+        _md_table(check.drop(columns=["statistic"])),
+        "",
+    ]
+    lines += list(discovery)
+    if notes:
+        lines += ["## Notes", "", *(f"- {n}" for n in notes), ""]
+    return "\n".join(lines)
+
+
+def posterior_parquet(posterior: Posterior) -> bytes:
+    """The posterior sample (accepted points, closest first) as Parquet bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    posterior.sample.reset_index(drop=True).to_parquet(buffer, index=False)
+    return buffer.getvalue()

@@ -1,0 +1,149 @@
+"""`partnership calibrate`: end to end as a user runs it (tiny budget), the rejection step on
+known numbers, and bad input refused with one line, exit 2 and nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.calibration.posterior import abc_reject, pattern_shares
+from simulation.experiments.patterns import load_patterns
+from simulation.params import plausible_ranges
+from simulation.scenario import load_scenario
+
+CLI = [sys.executable, "-m", "simulation"]
+TINY = ["--quick", "--points", "6", "--months", "12", "--workers", "1", "--no-progress"]
+
+
+def _calibrate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "calibrate", *args],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Path) -> None:
+    done = _calibrate(tmp_path, *TINY, "--out", "cal")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "cal"
+    names = ("report.md", "marginals.png", "pairs.png", "pattern_shares.csv", "check.csv")
+    for name in (*names, "prim_boxes.csv"):
+        assert (out / name).is_file(), name
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    ranges = plausible_ranges()
+    assert len(posterior) == 2  # a quarter of 6 points, at least two
+    for name, (low, high) in ranges.items():
+        assert posterior[name].between(low, high).all(), name
+    calibrated = load_scenario(out / "calibrated.toml")
+    assert calibrated.name == "calibrated" and calibrated.model.n_citizens == 300
+    for name in ranges:
+        assert getattr(calibrated.model, name) == pytest.approx(posterior[name].median())
+    check = pd.read_csv(out / "check.csv")
+    assert set(check["pattern"]) == {p.id for p in load_patterns()}
+    report = (out / "report.md").read_text()
+    assert "Held-out (validation) patterns met:" in report
+    assert "PRIM scenario discovery" in report and "welfare_gain" in posterior
+    ran = subprocess.run(
+        [*CLI, "run", str(out / "calibrated.toml"), "--steps", "2", "--out", "run"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    again = _calibrate(tmp_path, *TINY, "--out", "cal")  # resumes: nothing left to run
+    assert again.returncode == 0 and " 0 model runs now" in again.stdout, again.stdout
+    changed = _calibrate(tmp_path, *TINY, "--points", "8", "--out", "cal")
+    assert changed.returncode == 2 and "--fresh" in changed.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--set", "sanction_rate=1.0"], "a calibrated parameter"),
+        (["--set", "n_citizens=true"], "n_citizens"),
+        (["--set", "no_such=1"], "no_such"),
+        (["--points", "1"], "--points"),
+        (["--accept", "0"], "--accept"),
+        (["bad.toml"], "bad.toml"),
+        (["--out", "mine"], "did not write"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    (tmp_path / "bad.toml").write_text("[[pattern]]\nid = 3\n")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    done = _calibrate(tmp_path, "--quick", "--no-progress", *args)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and says in done.stderr, done.stderr
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert not (tmp_path / "results").exists()
+
+
+def test_rejection_keeps_the_points_closest_in_tolerance_units() -> None:
+    """Two patterns with tolerances 0.1 and 10: a point off by 5 on the second is closer
+    than one off by 0.3 on the first (0.5 vs 3 tolerances)."""
+    patterns = [p for p in load_patterns() if p.use == "calibration"][:2]
+    a, b = patterns
+    rows = []
+    offsets = {0: (0.0, 0.0), 1: (3 * a.tolerance, 0.0), 2: (0.0, 0.5 * b.tolerance), 3: (9, 9)}
+    for point, (da, db) in offsets.items():
+        for rep in range(2):
+            rows.append(
+                {
+                    "point_id": point,
+                    "replicate": rep,
+                    "status": "ok",
+                    "x": float(point),
+                    a.id: a.target + da,
+                    b.id: b.target + db,
+                }
+            )
+    runs = pd.DataFrame(rows)
+    post = abc_reject(runs, ["x"], patterns, accept=0.5)
+    assert list(post.sample["point_id"]) == [0, 2]
+    assert post.threshold == pytest.approx(np.sqrt(0.5**2 / 2))
+    shares = pattern_shares(runs, post, patterns).set_index("pattern")
+    assert shares.loc[a.id, "posterior_share_of_runs_met"] == 1.0
+    assert shares.loc[a.id, "prior_share_of_runs_met"] == 0.5
+
+
+def test_prim_finds_the_region_where_partnerships_fail() -> None:
+    """No welfare gain exactly where a > 0.7 and b < 0.5: the first box restricts a from
+    about 0.7 up and b up to about 0.5, and holds mostly failures."""
+    from simulation.calibration.discovery import discover, summary_lines
+
+    rng = np.random.default_rng(4)
+    points = pd.DataFrame(rng.random((400, 3)), columns=["a", "b", "c"])
+    fail = (points["a"] > 0.7) & (points["b"] < 0.5)
+    points["welfare_gain"] = np.where(fail, -0.01, 0.02) + rng.normal(0, 1e-3, 400)
+    found = discover(points, ["a", "b", "c"])
+    first = found.boxes[found.boxes["box"] == 1].set_index("parameter")
+    assert set(first.index) == {"a", "b"}
+    assert first.loc["a", "low"] == pytest.approx(0.7, abs=0.05)
+    assert 0.45 <= first.loc["b", "high"] <= 0.7  # the densest-enough box with most coverage
+    assert first["density"].iloc[0] >= 0.8 and first["coverage"].iloc[0] >= 0.8
+    assert found.cases == int(fail.sum())
+    text = "\n".join(summary_lines(found, points))
+    assert "box 1: a in [0.7" in text
+
+
+def test_prim_says_why_it_found_nothing() -> None:
+    from simulation.calibration.discovery import discover
+
+    points = pd.DataFrame({"a": np.linspace(0, 1, 50), "welfare_gain": 0.01})
+    found = discover(points, ["a"])
+    assert found.boxes.empty and "only 0" in found.note
