@@ -18,7 +18,6 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -105,6 +104,8 @@ class PartnershipModel(Model):
         self.budget = np.array([o.opening_budget for o in orgs])
         self.base_income = np.array([o.base_income for o in orgs])
         self.income = self.base_income.copy()
+        self.income_months: list[np.ndarray] = []  # every month's income (ngo_income_cv)
+        self._ngo_income_cv = (0, 0.0)  # (complete years, value), recomputed once a year
         self.org_spending = np.zeros(len(orgs))
         self.accountability = np.full(len(orgs), p.accountability)
         self.initial_money = float(self.budget.sum())
@@ -115,6 +116,7 @@ class PartnershipModel(Model):
         self.sector_matrix = np.array([[o.sector is s for s in Sector] for o in orgs], float)
         self.is_seeker = np.array([o.sector in GRANT_SEEKERS for o in orgs])
         self.is_government = np.array([o.sector is Sector.GOVERNMENT for o in orgs])
+        self.is_ngo = np.array([o.sector is Sector.NGO for o in orgs])
         self.kind_allowed = np.array(
             [[kind_of(a.sector, b.sector) in p.allowed_kinds for b in orgs] for a in orgs]
         )
@@ -1139,15 +1141,10 @@ class PartnershipModel(Model):
         shared = table["membership"].sum(axis=1) > 1
         if np.count_nonzero(shared) < 3:
             return 0.0
-        age, trust = table["age"][shared].astype(float), table["mean_trust"][shared]
-        if age.std() == 0.0 or trust.std() == 0.0:
-            return 0.0
-        return float(np.corrcoef(age, trust)[0, 1])
-
-    @functools.cached_property
-    def income_months(self) -> list[np.ndarray]:
-        """Every organization's income, month by month (appended by the funding step)."""
-        return []
+        age = table["age"][shared] - table["age"][shared].mean()
+        trust = table["mean_trust"][shared] - table["mean_trust"][shared].mean()
+        spread = np.sqrt((age @ age) * (trust @ trust))
+        return float(age @ trust / spread) if spread > 0.0 else 0.0
 
     @property
     def ngo_income_cv(self) -> float:
@@ -1158,10 +1155,16 @@ class PartnershipModel(Model):
         year-to-year variation of a non-profit's total revenue (income and grants, C4, C5).
         """
         years = len(self.income_months) // 12
-        ngo = np.array([o.sector is Sector.NGO for o in self.organizations])
-        if years < 2 or not ngo.any():
+        if years != self._ngo_income_cv[0]:  # changes once a year: computed then
+            self._ngo_income_cv = (years, self._annual_income_cv(years, self.is_ngo))
+        return self._ngo_income_cv[1]
+
+    def _annual_income_cv(self, years: int, which: np.ndarray) -> float:
+        """Mean over organizations `which` of their annual income's coefficient of variation
+        over the first `years` complete years (0 with fewer than two, or none selected)."""
+        if years < 2 or not which.any():
             return 0.0
-        monthly = np.array(self.income_months[: years * 12])[:, ngo]
+        monthly = np.array(self.income_months[: years * 12])[:, which]
         annual = monthly.reshape(years, 12, -1).sum(axis=1)
         mean = annual.mean(axis=0)
         cv = np.where(mean > 0, annual.std(axis=0, ddof=1) / np.maximum(mean, 1e-300), 0.0)
