@@ -113,6 +113,14 @@ def _write_outputs(frame: Any, sc: Scenario, out: Path) -> None:
 NoProgress = Annotated[
     bool, typer.Option("--no-progress", help="No progress bar (logs, batch jobs).")
 ]
+Scheduler = Annotated[
+    str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+]
+Workers = Annotated[int | None, typer.Option(min=1, help="Worker processes.")]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="KEY=VALUE fixed for every run (e.g. n_citizens=500)."),
+]
 
 
 @app.command()
@@ -220,9 +228,7 @@ def sweep(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Local worker processes (default: all cores).")
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
-    ] = None,
+    scheduler: Scheduler = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start over even if results exist for another spec.")
     ] = False,
@@ -278,7 +284,7 @@ def experiment(
     check: Annotated[
         bool, typer.Option("--check", help="Re-run and compare with the committed summary.")
     ] = False,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    workers: Workers = None,
     no_progress: NoProgress = False,
 ) -> None:
     """Run a reproducible experiment on the seed articles' claims, or check a committed one."""
@@ -316,20 +322,15 @@ def calibrate(
         typer.Option(min=1, max=1000, help="Seeds for the check of the calibrated scenario [10]."),
     ] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Root seed [1].")] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="KEY=VALUE fixed for every run (e.g. n_citizens=500)."),
-    ] = None,
+    set_: Overrides = None,
     quick: Annotated[
         bool, typer.Option("--quick", help="A tiny budget for tests: 16 points, 24 months.")
     ] = False,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default results/calibration).")
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Discard earlier runs of another calibration.")
     ] = False,
@@ -385,20 +386,15 @@ def sensitivity(
     ] = None,
     months: Annotated[int | None, typer.Option(min=2, max=1200, help="Months [120].")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Root seed [7].")] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="KEY=VALUE fixed for every run (e.g. n_citizens=500)."),
-    ] = None,
+    set_: Overrides = None,
     quick: Annotated[
         bool, typer.Option("--quick", help="A tiny budget for tests: 4 trajectories, 24 months.")
     ] = False,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default results/sensitivity).")
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Discard earlier runs of another screening.")
     ] = False,
