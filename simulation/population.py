@@ -57,8 +57,11 @@ class CitizenPopulation:
         # Needs arise faster for the poor (vulnerability to shocks): the monthly erosion of
         # welfare scales with a citizen's initial shortfall relative to the town's, so the
         # update rule itself does not erase inequality.
+        # A town where everyone starts at full welfare has no shortfall to compare: all alike.
         shortfall = 1.0 - base
-        self.vulnerability: NDArray[np.float32] = (shortfall / shortfall.mean()).astype(np.float32)
+        mean_shortfall = shortfall.mean()
+        relative = shortfall / mean_shortfall if mean_shortfall > 0 else np.ones(n)
+        self.vulnerability: NDArray[np.float32] = relative.astype(np.float32)
         self.awareness: NDArray[np.float32] = rng.beta(2.0, 3.0, n).astype(np.float32)
         self.propensity: NDArray[np.float32] = (
             rng.beta(2.0, 2.0, n) * 2.0 * participation if participation > 0 else np.zeros(n)

@@ -218,3 +218,23 @@ def test_pool_focus_survives_subnormal_contributions():
     np.testing.assert_array_equal(used[0], membership[0])
     expected = weights[1] @ priorities
     np.testing.assert_array_equal(focus[1], expected / expected.sum())
+
+
+def test_a_town_that_starts_at_full_welfare_stays_finite():
+    """Everyone at welfare 1 leaves no shortfall to compare vulnerability with; it was 0/0
+    and turned every citizen's welfare into NaN (found by the property test above)."""
+    model = PartnershipModel(
+        rng=1,
+        n_citizens=10,
+        n_ngo=0,
+        n_business=0,
+        n_government=0,
+        n_education=0,
+        n_community=2,
+        network_degree=2,
+        initial_welfare=1.0,
+        partnering_rate=0.0,
+    )
+    for _ in range(12):
+        model.step()
+        check_state(model)
