@@ -26,7 +26,16 @@ from simulation.sweep.execute import LocalPool
 SERIES_METRIC = "community_welfare"
 PACKAGE = Path(__file__).resolve().parents[1]
 NOT_MODEL = frozenset(  # cannot change a result
-    {"__main__.py", "app.py", "cli.py", "i18n.py", "outdir.py", "plots.py", "shipped.py"}
+    {
+        "__main__.py",
+        "app.py",
+        "cli.py",
+        "i18n.py",
+        "outdir.py",
+        "plots.py",
+        "sensitivity.py",
+        "shipped.py",
+    }
 )
 CODE_STAMP = "_model_code.json"
 
