@@ -25,8 +25,13 @@ ROW = 24.0
 PANELS: tuple[str, ...] = ("welfare", "gini", "trust", "partnerships")
 
 
-def _span(values: np.ndarray, floor: float = 0.05) -> tuple[float, float]:
-    """y-limits hugging the data with a margin, at least ``floor`` tall."""
+def _span(
+    values: np.ndarray, previous: pd.DataFrame | None, column: str, floor: float = 0.05
+) -> tuple[float, float]:
+    """y-limits hugging the data (and the previous run's ``column``, when it is drawn) with a
+    margin, at least ``floor`` tall, so the two runs share one scale."""
+    if previous is not None:
+        values = np.concatenate([np.ravel(values), previous[column].to_numpy()])
     lo, hi = float(np.min(values)), float(np.max(values))
     pad = max(floor - (hi - lo), 0.0) / 2 + 0.1 * (hi - lo)
     return max(0.0, lo - pad), min(1.0, hi + pad) if hi <= 1.0 else hi + pad
@@ -121,15 +126,12 @@ def welfare_panel(frame: Frame, lang: str, previous: pd.DataFrame | None = None)
     """Community welfare (bold) and its four domains."""
     df = frame.metrics
     cols = ["community_welfare", *(f"welfare_{d}" for d in DOMAINS)]
-    values = df[cols].to_numpy()
-    if previous is not None:
-        values = np.concatenate([values.ravel(), previous["community_welfare"].to_numpy()])
     panel = _Panel(
         "welfare",
         frame,
         lang=lang,
         previous=previous,
-        ylim=_span(values, 0.1),
+        ylim=_span(df[cols].to_numpy(), previous, "community_welfare", 0.1),
         legend_rows=_rows(5, 2, previous),
     )
     panel.faint("community_welfare")
@@ -146,15 +148,12 @@ def welfare_panel(frame: Frame, lang: str, previous: pd.DataFrame | None = None)
 
 def gini_panel(frame: Frame, lang: str, previous: pd.DataFrame | None = None) -> str:
     """Inequality of welfare."""
-    values = frame.metrics["gini"].to_numpy()
-    if previous is not None:
-        values = np.concatenate([values, previous["gini"].to_numpy()])
     panel = _Panel(
         "gini",
         frame,
         lang=lang,
         previous=previous,
-        ylim=_span(values, 0.05),
+        ylim=_span(frame.metrics["gini"].to_numpy(), previous, "gini"),
         legend_rows=_rows(1, 1, previous),
     )
     panel.faint("gini")
