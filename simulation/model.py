@@ -59,6 +59,7 @@ from .services import Channels, Delivery, deliver
 from .trust import TrustNetwork
 
 UNIT_COST = np.array([1.0, 1.0, 2.0, 1.5])  # money per service unit: health .. livelihood
+NEGLIGIBLE_SPENDING = 1e-9  # share of the town's funding under which nothing was spent
 
 
 @dataclass(frozen=True)
@@ -1058,9 +1059,16 @@ class PartnershipModel(Model):
 
     @property
     def resource_efficiency(self) -> float:
-        """Welfare gained per unit of money spent this month (sum over citizens and domains)."""
+        """Welfare gained per unit of money spent this month (sum over citizens and domains).
+
+        0 when the town spent next to nothing (under `NEGLIGIBLE_SPENDING` of its funding):
+        the ratio would then divide volunteers' welfare gains by rounding dust and can
+        overflow (a `spend_rate` of 5e-324 spends subnormal sums)."""
         d = self._delivery
-        return d.welfare_gain / self._spending if d is not None and self._spending > 0 else 0.0
+        town_funding = self.reference_spending * len(self.organizations)
+        if d is None or self._spending <= NEGLIGIBLE_SPENDING * town_funding:
+            return 0.0
+        return d.welfare_gain / self._spending
 
     @property
     def partnership_survival(self) -> float:

@@ -155,7 +155,7 @@ def check_frame(model: PartnershipModel, steps: int) -> None:
     assert list(df.columns) == ["step", *METRICS]
     assert len(df) == steps + 1 and (df["step"] == np.arange(steps + 1)).all()
     values = df[list(METRICS)].to_numpy(dtype=float)
-    assert np.all(np.isfinite(values)), df.columns[~np.isfinite(values).all(axis=0)].tolist()
+    assert np.all(np.isfinite(values)), np.array(METRICS)[~np.isfinite(values).all(axis=0)]
     for m in SHARES:
         assert df[m].between(0.0, 1.0).all(), (m, df[m].min(), df[m].max())
     for m in COUNTS:
@@ -200,6 +200,20 @@ def test_money_conserved_when_formal_members_pay_exit_fees():
         fees_paid |= any(ps.carry > 0 for ps in model.partnerships)
         check_money(model)
     assert fees_paid, "the scenario should make formal members pay exit fees"
+
+
+def test_resource_efficiency_stays_finite_when_almost_nothing_is_spent():
+    """A `spend_rate` of 5e-324 spends subnormal sums while volunteers still raise welfare:
+    welfare per unit of money was infinite (found by the property test above)."""
+    model = PartnershipModel(rng=0, spend_rate=5e-324, n_citizens=200)
+    for _ in range(6):
+        model.step()
+    efficiency = model.metrics_frame()["resource_efficiency"]
+    assert (model.metrics_frame()["spending"].iloc[1:] > 0).all()
+    assert np.isfinite(efficiency).all() and (efficiency == 0).all()
+    normal = PartnershipModel(rng=0, n_citizens=200)
+    normal.step()
+    assert normal.resource_efficiency > 0
 
 
 def test_pool_focus_survives_subnormal_contributions():

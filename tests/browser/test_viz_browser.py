@@ -45,6 +45,15 @@ def step(page, times: int = 1) -> list[float]:
     return waits
 
 
+def wait_for_html(page, selector: str, text: str) -> None:
+    """Wait until the element's markup contains ``text`` (10 s; the test fails otherwise)."""
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector)?.innerHTML.includes(text)",
+        arg=[selector, text],
+        timeout=10_000,
+    )
+
+
 def assert_offline_clean(traffic) -> None:
     assert traffic.blocked == [], f"the page tried to reach other hosts: {traffic.blocked}"
     local_failures = [f for f in traffic.failed if not any(b in f for b in traffic.blocked)]
@@ -120,10 +129,16 @@ def test_language_switch_translates_the_page(offline_page, shots) -> None:
     page, traffic = offline_page
     page.click(".kemitraan-language button:has-text('Bahasa Indonesia')")
     page.wait_for_selector(".kemitraan-step:has-text('Langkah')")
+    # The step button is translated first; each pane follows on its own render, so wait
+    # for each text rather than read the panes at once (that raced under load).
+    for selector, text in [
+        (".kemitraan-month", "Bulan 0"),
+        (".kemitraan-main", "Siapa bekerja sama"),
+        ("svg.kemitraan-network", "kemitraan formal (D1)"),
+        ("svg.kemitraan-domains", "Kesehatan"),
+    ]:
+        wait_for_html(page, selector, text)
     assert month(page) == "Bulan 0"
-    assert "Siapa bekerja sama" in page.inner_text(".kemitraan-main")
-    assert "kemitraan formal (D1)" in page.inner_html("svg.kemitraan-network")
-    assert "Kesehatan" in page.inner_html("svg.kemitraan-domains")
     step(page, 2)
     page.screenshot(path=str(shots / "05-bahasa-indonesia.png"))
     page.click(".kemitraan-language button:has-text('English')")
