@@ -27,7 +27,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa import Model
-from mesa.agentset import AgentSet
 
 from . import welfare as wf
 from .agents import (
@@ -44,6 +43,7 @@ from .audit import missing_share
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
+from .partner_kernels import partner_observations
 from .partnership import (
     GOVERNANCE_CODES,
     KIND_CODES,
@@ -288,10 +288,11 @@ class PartnershipModel(Model):
         orgs = self.organizations
         # Nobody leaves during formation, so an organization at its cap now stays there and
         # would do nothing (and draw nothing): leaving it out changes no result.
+        # A plain loop, not an AgentSet: building one each month cost more than the search.
         free = self.membership_counts < self.p.max_memberships
-        order = [orgs[i] for i in self.rng.permutation(len(orgs)) if free[i]]
-        if order:
-            AgentSet(order).do("look_for_partners")
+        for i in self.rng.permutation(len(orgs)):
+            if free[i]:
+                orgs[i].look_for_partners()
 
     def _refresh_org_matrices(self) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1).
@@ -511,53 +512,37 @@ class PartnershipModel(Model):
         memory = self.p.belief_memory
         table = self.table
         expected = table["beliefs"]
-        triples = self._partner_pairs(m, table["joined"])
-        if triples[0].size:
-            self._update_trust(triples, chosen, expected)
+        self._update_trust(size[:, 0], chosen, expected)
         expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
         n = size[:, 0]
         within = ((m @ self.trust) * m).sum(axis=1) - n
         table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
 
-    @staticmethod
-    def _partner_pairs(m: np.ndarray, joined: np.ndarray) -> np.ndarray:
-        """(3 x pairs): partnership k, observer i, observed j, for every ordered pair of
-        distinct members of every partnership, by partnership, then observer and observed
-        in the order they joined (as itertools.permutations of the members would give)."""
-        k, member = np.nonzero(m)
-        if not k.size:
-            return np.zeros((3, 0), dtype=np.int64)
-        by_joining = np.lexsort((joined[k, member], k))
-        k, member = k[by_joining], member[by_joining]
-        size = np.bincount(k, minlength=m.shape[0])
-        start = np.cumsum(size) - size  # first entry of each partnership
-        repeat = size[k]  # each entry meets every entry of its partnership, itself included
-        observer = np.repeat(np.arange(k.size), repeat)
-        offset = np.arange(observer.size) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-        observed = np.repeat(start[k], repeat) + offset
-        keep = observer != observed
-        observer, observed = observer[keep], observed[keep]
-        return np.stack([k[observer], member[observer], member[observed]])
-
-    def _update_trust(self, triples: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
-        """Apply this month's experiences (partnership k, observer i, observed j) to trust."""
-        p = self.p
-        k, i, j = triples
-        effectiveness = self.table["effectiveness"]
-        misread = self.rng.random(k.size) < (
-            p.misunderstanding * self.culture_gap[i, j] * (1.0 - effectiveness[k])
+    def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
+        """Apply this month's experiences to trust: every member of a partnership of `size`
+        members watches every other (partner_kernels.partner_observations says which were
+        bad news); two draws per ordered pair, for misreading and for rivalry."""
+        p, table = self.p, self.table
+        pairs = int((size * (size - 1)).sum())
+        if not pairs:
+            return
+        misread_draws = self.rng.random(pairs)
+        rival_draws = self.rng.random(pairs)
+        trustors, trustees, good = partner_observations(
+            table["membership"],
+            table["joined"],
+            chosen,
+            expected,
+            table["effectiveness"],
+            self.culture_gap,
+            self.is_seeker,
+            misread_draws,
+            rival_draws,
+            p.misunderstanding,
+            p.rivalry * p.competition,
+            p.good_contribution,
         )
-        seekers = self.is_seeker
-        rival = (self.rng.random(k.size) < p.rivalry * p.competition) & seekers[i] & seekers[j]
-        short = chosen[k, j] < p.good_contribution * expected[k, i]
-        bad = short | misread | rival
-        n = len(self.organizations)
-        bad_pair = np.zeros((n, n), dtype=bool)
-        np.logical_or.at(bad_pair, (i, j), bad)
-        seen = np.zeros((n, n), dtype=bool)
-        seen[i, j] = True
-        obs_i, obs_j = np.nonzero(seen)
-        self.trust_state.observe(obs_i, obs_j, ~bad_pair[obs_i, obs_j])
+        self.trust_state.observe(trustors, trustees, good)
 
     # 6. delivery ---------------------------------------------------------------
     def _scale_factor(self, money: np.ndarray) -> np.ndarray:
