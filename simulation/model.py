@@ -49,6 +49,7 @@ from .partnership import (
     KIND_CODES,
     Partnership,
     PartnershipTable,
+    Runners,
     governance_fit,
     kind_of,
     pool_focus,
@@ -612,8 +613,8 @@ class PartnershipModel(Model):
         table["conflict"][:] = conflict
         return overhead, conflict
 
-    def _runners(self, weights: np.ndarray) -> np.ndarray:
-        """(P x O x D): which member runs each pool's work in each domain (B2, B6).
+    def _runners(self, weights: np.ndarray) -> Runners:
+        """Which member runs each pool's work in each domain (B2, B6).
 
         With division of labour the member with most expertise in a domain runs it (a pool
         of equals gains nothing); without, each member serves its own share of the cases.
@@ -621,13 +622,9 @@ class PartnershipModel(Model):
         m = self._m
         if self.p.division_of_labour:
             masked = np.where(m[:, :, None] > 0, self.expertise[None, :, :], -1.0)
-            best = masked.argmax(axis=1)  # (P x D)
-            runners = np.zeros(masked.shape)
-            pools, domains = np.indices(best.shape)
-            runners[pools, best, domains] = 1.0
-            return runners
+            return Runners(best=masked.argmax(axis=1))
         share = weights / weights.sum(axis=1, keepdims=True)
-        return np.repeat(share[:, :, None], len(DOMAINS), axis=2)
+        return Runners(shares=np.repeat(share[:, :, None], len(DOMAINS), axis=2))
 
     def _deliver(self, paid: np.ndarray) -> None:
         """Organizations and pools serve citizens; welfare erodes, then services lift it.
@@ -651,11 +648,11 @@ class PartnershipModel(Model):
             focus, weights = pool_focus(weights, m, self.priorities)
             runners = self._runners(weights)
             pool_domain = (pool * net)[:, None] * focus
-            run_money = np.einsum("kod,kd->od", runners, pool_domain)
+            run_money = runners.collect(pool_domain, len(self.organizations))
         else:
             pool = net = overhead = np.zeros(0)
             focus = pool_domain = np.zeros((0, n_dom))
-            runners = np.zeros((0, len(self.organizations), n_dom))
+            runners = Runners(best=np.zeros((0, n_dom), dtype=np.int64))
             run_money = 0.0
         solo_domain = solo[:, None] * self.priorities
         operations = solo_domain + run_money
@@ -666,13 +663,14 @@ class PartnershipModel(Model):
         )
         factor = self._scale_factor(self.operation_size)
         solo_units = solo_domain * factor / UNIT_COST
-        pool_units = pool_domain * np.einsum("kod,od->kd", runners, factor) / UNIT_COST
-        pool_quality = np.einsum("kod,od->kd", runners, self.expertise)
+        run_factor = runners.read(factor)
+        pool_units = pool_domain * run_factor / UNIT_COST
+        pool_quality = runners.read(self.expertise)
         self._governance_spend = float((overhead * pool).sum())
         self.ledger["governance"] += self._governance_spend
         if parts:
             self._record_value(
-                pool, net, focus=focus, runners=runners, factor=factor, quality=pool_quality
+                pool, net, focus=focus, run_factor=run_factor, factor=factor, quality=pool_quality
             )
         self._delivery = deliver(
             self.citizens,
@@ -737,7 +735,7 @@ class PartnershipModel(Model):
         net: np.ndarray,
         *,
         focus: np.ndarray,
-        runners: np.ndarray,
+        run_factor: np.ndarray,
         factor: np.ndarray,
         quality: np.ndarray,
     ) -> None:
@@ -750,7 +748,6 @@ class PartnershipModel(Model):
         on last month's r; a running average of payoffs decides whether a pool is worth it.
         """
         m = self._m
-        run_factor = np.einsum("kod,od->kd", runners, factor)
         pool_value = net * (focus * run_factor * quality / UNIT_COST).sum(axis=1)
         solo_value = (self.priorities * factor * self.expertise / UNIT_COST).sum(axis=1)
         size = np.maximum(m.sum(axis=1), 1.0)
