@@ -7,52 +7,14 @@ less than one of them. The mechanisms stay where they are documented (the model'
 methods and the organizations' decisions); these functions only do their arithmetic.
 
 Results are bitwise those of the numpy code they replace: the same operations on the same
-numbers in the same order, no fast-math, no parallel reductions. A row sum is numpy's own
-pairwise summation (`row_sum`), so a figure summed here equals the one numpy would give.
-Random numbers are drawn by the caller from the model's Generator (one stream).
+numbers in the same order, no fast-math, no parallel reductions. Random numbers are drawn by
+the caller from the model's Generator (one stream).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: below it, eight running sums; above, halves
-
-
-@njit(cache=True)
-def _pairwise_sum(values: np.ndarray, start: int, n: int) -> float:
-    """numpy's pairwise summation of values[start:start + n] (numpy/_core/src/umath/loops),
-    the order `ndarray.sum` uses along a contiguous axis."""
-    if n < 8:
-        total = 0.0
-        for i in range(n):
-            total += values[start + i]
-        return total
-    if n <= PAIRWISE_BLOCK:
-        r = values[start : start + 8].copy()
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += values[start + i + j]
-            i += 8
-        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            total += values[start + i]
-            i += 1
-        return total
-    half = n // 2
-    half -= half % 8
-    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, n - half)
-
-
-@njit(cache=True)
-def row_sum(values: np.ndarray) -> np.ndarray:
-    """`values.sum(axis=1)` of a 2-D array, bitwise as numpy computes it."""
-    out = np.empty(values.shape[0])
-    for k in range(values.shape[0]):
-        out[k] = _pairwise_sum(values[k], 0, values.shape[1])
-    return out
 
 
 @njit(cache=True)
@@ -105,3 +67,23 @@ def partner_observations(
     for p in range(trustors.size):
         good[p] = not bad[trustors[p], trustees[p]]
     return trustors, trustees, good
+
+
+def load() -> None:
+    """Compile every kernel here, or load it from numba's on-disk cache, on empty inputs of
+    the types the model passes: a sweep worker pays this start-up before its first run."""
+    empty = np.zeros((0, 1))
+    partner_observations(
+        empty,
+        np.zeros((0, 1), dtype=np.int64),
+        empty,
+        empty,
+        np.zeros(0),
+        np.zeros((1, 1)),
+        np.zeros(1, dtype=np.bool_),
+        np.zeros(0),
+        np.zeros(0),
+        0.0,
+        0.0,
+        0.0,
+    )
