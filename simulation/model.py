@@ -290,8 +290,8 @@ class PartnershipModel(Model):
         # Nobody leaves during formation, so an organization at its cap now stays there and
         # would do nothing (and draw nothing): leaving it out changes no result.
         # A plain loop, not an AgentSet: building one each month cost more than the search.
-        free = self.membership_counts < self.p.max_memberships
-        for i in self.rng.permutation(len(orgs)):
+        free = (self.membership_counts < self.p.max_memberships).tolist()
+        for i in self.rng.permutation(len(orgs)).tolist():
             if free[i]:
                 orgs[i].look_for_partners()
 

@@ -43,15 +43,25 @@ def partner_observations(
     meets in several partnerships has one experience: bad if any was bad. Returns
     (trustors, trustees, good) of the pairs that met, in row-major order of (i, j).
     """
-    n_orgs = membership.shape[1]
+    n_pools, n_orgs = membership.shape
     met = np.zeros((n_orgs, n_orgs), dtype=np.bool_)
     bad = np.zeros((n_orgs, n_orgs), dtype=np.bool_)
+    members = np.empty(n_orgs, dtype=np.int64)
     draw = 0
-    for k in range(membership.shape[0]):
-        members = np.flatnonzero(membership[k])
-        members = members[np.argsort(joined[k, members], kind="mergesort")]
-        for i in members:
-            for j in members:
+    for k in range(n_pools):
+        size = 0  # members in the order they joined (insertion sort: a handful)
+        for o in range(n_orgs):
+            if membership[k, o] > 0:
+                at = size
+                while at > 0 and joined[k, members[at - 1]] > joined[k, o]:
+                    members[at] = members[at - 1]
+                    at -= 1
+                members[at] = o
+                size += 1
+        for a in range(size):
+            i = members[a]
+            for b in range(size):
+                j = members[b]
                 if i == j:
                     continue
                 misread = misread_draws[draw] < (
@@ -62,10 +72,19 @@ def partner_observations(
                 met[i, j] = True
                 bad[i, j] |= short or misread or rival
                 draw += 1
-    trustors, trustees = np.nonzero(met)
-    good = np.empty(trustors.size, dtype=np.bool_)
-    for p in range(trustors.size):
-        good[p] = not bad[trustors[p], trustees[p]]
+    count = 0
+    for i in range(n_orgs):
+        for j in range(n_orgs):
+            count += met[i, j]
+    trustors = np.empty(count, dtype=np.int64)
+    trustees = np.empty(count, dtype=np.int64)
+    good = np.empty(count, dtype=np.bool_)
+    p = 0
+    for i in range(n_orgs):
+        for j in range(n_orgs):
+            if met[i, j]:
+                trustors[p], trustees[p], good[p] = i, j, not bad[i, j]
+                p += 1
     return trustors, trustees, good
 
 
