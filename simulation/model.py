@@ -1052,12 +1052,13 @@ class PartnershipModel(Model):
     @property
     def participation_rate(self) -> float:
         """Share of citizens taking part in decisions this month (B5)."""
-        return float(self.citizens.participating.mean())
+        pop = self.citizens
+        return float(np.count_nonzero(pop.participating) / pop.n)  # = mean, without a copy
 
     @property
     def volunteers(self) -> int:
         """Citizens volunteering in K7 groups."""
-        return int(self.citizens.volunteering.sum())
+        return int(np.count_nonzero(self.citizens.volunteering))
 
     @property
     def awareness(self) -> float:
@@ -1109,7 +1110,7 @@ class PartnershipModel(Model):
         happened to them this month.
         """
         pop = self.citizens
-        return float((pop.served_any | pop.participating).mean())
+        return float(np.count_nonzero(pop.served_any | pop.participating) / pop.n)
 
     @property
     def trust_age_correlation(self) -> float:
