@@ -17,6 +17,7 @@ from mesa import Agent
 from .cooperation import contribution_shares, draw_cooperation
 from .params import DOMAINS, Governance, Sector, profile
 from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
+from .sampling import weighted_pick
 
 if TYPE_CHECKING:
     from .model import PartnershipModel
@@ -179,7 +180,7 @@ class Organization(Agent):
             return
         scores = self.partner_scores()[candidates]
         weights = np.exp((scores - scores.max()) / p.choice_temperature)
-        pick = int(candidates[model.rng.choice(candidates.size, p=weights / weights.sum())])
+        pick = int(candidates[weighted_pick(weights, model.rng)])
         trust = model.trust
         if min(trust[self.index, pick], trust[pick, self.index]) < p.trust_threshold:
             return

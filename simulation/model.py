@@ -27,7 +27,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa import Model
-from mesa.agentset import AgentSet
 
 from . import welfare as wf
 from .agents import (
@@ -44,11 +43,13 @@ from .audit import missing_share
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
+from .partner_kernels import partner_observations
 from .partnership import (
     GOVERNANCE_CODES,
     KIND_CODES,
     Partnership,
     PartnershipTable,
+    Runners,
     governance_fit,
     kind_of,
     pool_focus,
@@ -289,10 +290,11 @@ class PartnershipModel(Model):
         orgs = self.organizations
         # Nobody leaves during formation, so an organization at its cap now stays there and
         # would do nothing (and draw nothing): leaving it out changes no result.
-        free = self.membership_counts < self.p.max_memberships
-        order = [orgs[i] for i in self.rng.permutation(len(orgs)) if free[i]]
-        if order:
-            AgentSet(order).do("look_for_partners")
+        # A plain loop, not an AgentSet: building one each month cost more than the search.
+        free = (self.membership_counts < self.p.max_memberships).tolist()
+        for i in self.rng.permutation(len(orgs)).tolist():
+            if free[i]:
+                orgs[i].look_for_partners()
 
     def _refresh_org_matrices(self) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1).
@@ -512,53 +514,37 @@ class PartnershipModel(Model):
         memory = self.p.belief_memory
         table = self.table
         expected = table["beliefs"]
-        triples = self._partner_pairs(m, table["joined"])
-        if triples[0].size:
-            self._update_trust(triples, chosen, expected)
+        self._update_trust(size[:, 0], chosen, expected)
         expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
         n = size[:, 0]
         within = ((m @ self.trust) * m).sum(axis=1) - n
         table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
 
-    @staticmethod
-    def _partner_pairs(m: np.ndarray, joined: np.ndarray) -> np.ndarray:
-        """(3 x pairs): partnership k, observer i, observed j, for every ordered pair of
-        distinct members of every partnership, by partnership, then observer and observed
-        in the order they joined (as itertools.permutations of the members would give)."""
-        k, member = np.nonzero(m)
-        if not k.size:
-            return np.zeros((3, 0), dtype=np.int64)
-        by_joining = np.lexsort((joined[k, member], k))
-        k, member = k[by_joining], member[by_joining]
-        size = np.bincount(k, minlength=m.shape[0])
-        start = np.cumsum(size) - size  # first entry of each partnership
-        repeat = size[k]  # each entry meets every entry of its partnership, itself included
-        observer = np.repeat(np.arange(k.size), repeat)
-        offset = np.arange(observer.size) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-        observed = np.repeat(start[k], repeat) + offset
-        keep = observer != observed
-        observer, observed = observer[keep], observed[keep]
-        return np.stack([k[observer], member[observer], member[observed]])
-
-    def _update_trust(self, triples: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
-        """Apply this month's experiences (partnership k, observer i, observed j) to trust."""
-        p = self.p
-        k, i, j = triples
-        effectiveness = self.table["effectiveness"]
-        misread = self.rng.random(k.size) < (
-            p.misunderstanding * self.culture_gap[i, j] * (1.0 - effectiveness[k])
+    def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
+        """Apply this month's experiences to trust: every member of a partnership of `size`
+        members watches every other (partner_kernels.partner_observations says which were
+        bad news); two draws per ordered pair, for misreading and for rivalry."""
+        p, table = self.p, self.table
+        pairs = int((size * (size - 1)).sum())
+        if not pairs:
+            return
+        misread_draws = self.rng.random(pairs)
+        rival_draws = self.rng.random(pairs)
+        trustors, trustees, good = partner_observations(
+            table["membership"],
+            table["joined"],
+            chosen,
+            expected,
+            table["effectiveness"],
+            self.culture_gap,
+            self.is_seeker,
+            misread_draws,
+            rival_draws,
+            p.misunderstanding,
+            p.rivalry * p.competition,
+            p.good_contribution,
         )
-        seekers = self.is_seeker
-        rival = (self.rng.random(k.size) < p.rivalry * p.competition) & seekers[i] & seekers[j]
-        short = chosen[k, j] < p.good_contribution * expected[k, i]
-        bad = short | misread | rival
-        n = len(self.organizations)
-        bad_pair = np.zeros((n, n), dtype=bool)
-        np.logical_or.at(bad_pair, (i, j), bad)
-        seen = np.zeros((n, n), dtype=bool)
-        seen[i, j] = True
-        obs_i, obs_j = np.nonzero(seen)
-        self.trust_state.observe(obs_i, obs_j, ~bad_pair[obs_i, obs_j])
+        self.trust_state.observe(trustors, trustees, good)
 
     # 6. delivery ---------------------------------------------------------------
     def _scale_factor(self, money: np.ndarray) -> np.ndarray:
@@ -628,8 +614,8 @@ class PartnershipModel(Model):
         table["conflict"][:] = conflict
         return overhead, conflict
 
-    def _runners(self, weights: np.ndarray) -> np.ndarray:
-        """(P x O x D): which member runs each pool's work in each domain (B2, B6).
+    def _runners(self, weights: np.ndarray) -> Runners:
+        """Which member runs each pool's work in each domain (B2, B6).
 
         With division of labour the member with most expertise in a domain runs it (a pool
         of equals gains nothing); without, each member serves its own share of the cases.
@@ -637,13 +623,9 @@ class PartnershipModel(Model):
         m = self._m
         if self.p.division_of_labour:
             masked = np.where(m[:, :, None] > 0, self.expertise[None, :, :], -1.0)
-            best = masked.argmax(axis=1)  # (P x D)
-            runners = np.zeros(masked.shape)
-            pools, domains = np.indices(best.shape)
-            runners[pools, best, domains] = 1.0
-            return runners
+            return Runners(best=masked.argmax(axis=1))
         share = weights / weights.sum(axis=1, keepdims=True)
-        return np.repeat(share[:, :, None], len(DOMAINS), axis=2)
+        return Runners(shares=np.repeat(share[:, :, None], len(DOMAINS), axis=2))
 
     def _deliver(self, paid: np.ndarray) -> None:
         """Organizations and pools serve citizens; welfare erodes, then services lift it.
@@ -667,11 +649,11 @@ class PartnershipModel(Model):
             focus, weights = pool_focus(weights, m, self.priorities)
             runners = self._runners(weights)
             pool_domain = (pool * net)[:, None] * focus
-            run_money = np.einsum("kod,kd->od", runners, pool_domain)
+            run_money = runners.collect(pool_domain, len(self.organizations))
         else:
             pool = net = overhead = np.zeros(0)
             focus = pool_domain = np.zeros((0, n_dom))
-            runners = np.zeros((0, len(self.organizations), n_dom))
+            runners = Runners(best=np.zeros((0, n_dom), dtype=np.int64))
             run_money = 0.0
         solo_domain = solo[:, None] * self.priorities
         operations = solo_domain + run_money
@@ -682,13 +664,14 @@ class PartnershipModel(Model):
         )
         factor = self._scale_factor(self.operation_size)
         solo_units = solo_domain * factor / UNIT_COST
-        pool_units = pool_domain * np.einsum("kod,od->kd", runners, factor) / UNIT_COST
-        pool_quality = np.einsum("kod,od->kd", runners, self.expertise)
+        run_factor = runners.read(factor)
+        pool_units = pool_domain * run_factor / UNIT_COST
+        pool_quality = runners.read(self.expertise)
         self._governance_spend = float((overhead * pool).sum())
         self.ledger["governance"] += self._governance_spend
         if parts:
             self._record_value(
-                pool, net, focus=focus, runners=runners, factor=factor, quality=pool_quality
+                pool, net, focus=focus, run_factor=run_factor, factor=factor, quality=pool_quality
             )
         self._delivery = deliver(
             self.citizens,
@@ -753,7 +736,7 @@ class PartnershipModel(Model):
         net: np.ndarray,
         *,
         focus: np.ndarray,
-        runners: np.ndarray,
+        run_factor: np.ndarray,
         factor: np.ndarray,
         quality: np.ndarray,
     ) -> None:
@@ -766,7 +749,6 @@ class PartnershipModel(Model):
         on last month's r; a running average of payoffs decides whether a pool is worth it.
         """
         m = self._m
-        run_factor = np.einsum("kod,od->kd", runners, factor)
         pool_value = net * (focus * run_factor * quality / UNIT_COST).sum(axis=1)
         solo_value = (self.priorities * factor * self.expertise / UNIT_COST).sum(axis=1)
         size = np.maximum(m.sum(axis=1), 1.0)
@@ -1078,12 +1060,13 @@ class PartnershipModel(Model):
     @property
     def participation_rate(self) -> float:
         """Share of citizens taking part in decisions this month (B5)."""
-        return float(self.citizens.participating.mean())
+        pop = self.citizens
+        return float(np.count_nonzero(pop.participating) / pop.n)  # = mean, without a copy
 
     @property
     def volunteers(self) -> int:
         """Citizens volunteering in K7 groups."""
-        return int(self.citizens.volunteering.sum())
+        return int(np.count_nonzero(self.citizens.volunteering))
 
     @property
     def awareness(self) -> float:
@@ -1135,7 +1118,7 @@ class PartnershipModel(Model):
         happened to them this month.
         """
         pop = self.citizens
-        return float((pop.served_any | pop.participating).mean())
+        return float(np.count_nonzero(pop.served_any | pop.participating) / pop.n)
 
     @property
     def trust_age_correlation(self) -> float:

@@ -300,3 +300,33 @@ def pool_focus(
         focus = weights @ priorities
         total = focus.sum(axis=1, keepdims=True)
     return focus / total, weights
+
+
+class Runners:
+    """Which member runs each pool's work in each domain (B2, B6), and what that moves.
+
+    With division of labour one member runs each domain, kept as an index (pools x domains)
+    into the organizations; without it, each member serves its share of every domain's
+    cases (pools x organizations x domains). Either way `collect` sums the pools' money onto
+    the organizations that run it and `read` looks up, for each pool, a per-organization
+    figure through its runners: the index makes both a gather, with the same sums in the
+    same order as the general weighted form (bitwise the same results).
+    """
+
+    def __init__(self, *, best: np.ndarray | None = None, shares: np.ndarray | None = None):
+        self.best = best
+        self.shares = shares
+
+    def collect(self, pool_domain: np.ndarray, n_organizations: int) -> np.ndarray:
+        """(organizations x domains): each organization's money run for pools."""
+        if self.best is None:
+            return np.einsum("kod,kd->od", self.shares, pool_domain)
+        money = np.zeros((n_organizations, pool_domain.shape[1]))
+        np.add.at(money, (self.best, np.arange(pool_domain.shape[1])[None, :]), pool_domain)
+        return money
+
+    def read(self, per_organization: np.ndarray) -> np.ndarray:
+        """(pools x domains): `per_organization` (organizations x domains) of each runner."""
+        if self.best is None:
+            return np.einsum("kod,od->kd", self.shares, per_organization)
+        return per_organization[self.best, np.arange(per_organization.shape[1])[None, :]]
