@@ -330,3 +330,106 @@ def test_quick_posterior_experiment_end_to_end(
     assert "hierarchical" in (out / "report.md").read_text()
     assert len(pd.read_csv(out / "draws.csv")) == 2
     assert not (root / "tiny-compare" / "summary.csv").exists()  # the reference untouched
+
+
+# --- resilience by shock composition ---------------------------------------------------------
+
+SHOCK = """
+name = "{name}"
+steps = 10
+seed = 1
+
+[model]
+{model}
+
+[[shocks]]
+step = 4
+kind = "funding_cut"
+sectors = ["ngo", "community", "government"]
+magnitude = 0.9
+duration = 3
+"""
+
+SHOCKS_EXPERIMENT = """
+name = "tiny-shocks"
+title = "tiny shocks"
+question = "Does the cut's composition matter?"
+claims = ["Z1", "C4"]
+analysis = "shocks"
+primary = "welfare_mean"
+outcomes = ["welfare_mean"]
+replications = 2
+root_seed = 5
+steps = 10
+
+[[arm]]
+name = "with-calm"
+label = "With, calm"
+base = "default"
+group = "with"
+
+[[arm]]
+name = "with-cut"
+label = "With, cut"
+base = "{with_cut}"
+group = "with"
+shock = "cut"
+counterfactual = "with-calm"
+factors."shock.sectors" = {{ values = [["ngo"], ["government", "business"]] }}
+
+[[arm]]
+name = "without-calm"
+label = "Without, calm"
+base = "baseline"
+group = "without"
+
+[[arm]]
+name = "without-cut"
+label = "Without, cut"
+base = "{without_cut}"
+group = "without"
+shock = "cut"
+counterfactual = "without-calm"
+factors."shock.sectors" = {{ values = [["ngo"], ["government", "business"]] }}
+
+[quick]
+replications = 2
+set = {{ n_citizens = 60 }}
+"""
+
+
+def test_shock_resilience_is_reported_by_the_sectors_the_cut_hits(tmp_path: Path) -> None:
+    from simulation.experiments.analysis import analyze
+    from simulation.experiments.execute import run_experiment
+    from simulation.experiments.uncertainty import paired_differences
+
+    with_cut = tmp_path / "with-cut.toml"
+    with_cut.write_text(SHOCK.format(name="with-cut", model=""))
+    without_cut = tmp_path / "without-cut.toml"
+    without_cut.write_text(SHOCK.format(name="without-cut", model="partnering_rate = 0.0"))
+    path = tmp_path / "tiny-shocks.toml"
+    path.write_text(SHOCKS_EXPERIMENT.format(with_cut=with_cut, without_cut=without_cut))
+    exp = load_experiment(path)
+    data = run_experiment(exp, tmp_path / "out", quick=True, workers=None, progress=False)
+    a = analyze(data)
+    rows = a.summary[a.summary["table"] == "with_minus_without"]
+    assert set(rows["row"]) == {
+        "cut, shock.sectors=ngo",
+        "cut, shock.sectors=government+business",
+    }
+    resilience = set(a.summary[a.summary["table"] == "resilience"]["row"])
+    assert "With, cut [shock.sectors=ngo]" in resilience
+    assert "Without, cut [shock.sectors=government+business]" in resilience
+    # each composition's drop is its own: the two compositions' runs differ
+    drops = a.summary[
+        (a.summary["table"] == "resilience")
+        & (a.summary["outcome"] == "paired_drop")
+        & (a.summary["statistic"] == "mean")
+    ].set_index("row")["value"]
+    assert (
+        drops["With, cut [shock.sectors=ngo]"]
+        != drops["With, cut [shock.sectors=government+business]"]
+    )
+    effects = set(paired_differences(data)["effect"])
+    assert "with - without partnerships: cut, shock.sectors=ngo" in effects
+    assert "With, cut [shock.sectors=ngo] - With, calm" in effects

@@ -434,7 +434,7 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
     sectors a cut hits); with vs without partnerships."""
     exp, a = data.exp, Analysis()
     frames, gaps = resilience_frames(data)
-    labels = {name: _with_point(exp.arm(name).label, p) for name, p in frames}
+    labels = {(name, p): _with_point(exp.arm(name).label, p) for name, p in frames}
     for key, df in frames.items():
         for o in RESILIENCE_OUTCOMES:
             a.rows += long_rows("resilience", labels[key], o, describe(df[o]))
