@@ -99,6 +99,8 @@ def test_draws_are_reproducible_and_without_repeats(tmp_path: Path) -> None:
         d.seed for d in c
     ]
     assert isinstance(a[0].parameters["max_members"], int)  # integer parameters rounded
+    more = choose_draws(post, 6, root_seed=11)
+    assert [(d.point_id, d.seed) for d in more[:4]] == [(d.point_id, d.seed) for d in a]
 
 
 def test_draw_parameters_yield_to_what_defines_an_arm(tmp_path: Path) -> None:

@@ -148,10 +148,11 @@ def draw_seed(root_seed: int, index: int) -> int:
 
 
 def choose_draws(posterior: Posterior, draws: int, root_seed: int) -> list[Draw]:
-    """K posterior points chosen without repeats by a generator seeded with `root_seed`."""
+    """K posterior points chosen without repeats by a generator seeded with `root_seed`: the
+    first K of one seeded permutation, so fewer draws are the first of more (a run with more
+    draws reuses the runs of one with fewer)."""
     check_draws(posterior, draws)
-    rng = np.random.default_rng(root_seed)
-    picks = rng.choice(posterior.size, size=draws, replace=False)
+    picks = np.random.default_rng(root_seed).permutation(posterior.size)[:draws]
     out = []
     for i, row in enumerate(picks):
         pid = int(posterior.parameters.index[row])

@@ -25,6 +25,7 @@ from simulation.experiments.draws import Draw, Posterior, with_draw
 from simulation.experiments.execute import model_fingerprint, run_experiment, shared_pool
 from simulation.experiments.uncertainty import PAIRED, paired_differences, pooled_effects
 from simulation.outdir import OutputRefusedError, check_folder, mark
+from simulation.sweep import read_runs
 from simulation.sweep.manifest import now_iso
 from simulation.sweep.summary import markdown_table
 
@@ -66,6 +67,7 @@ class DrawRuns:
     runs: int
     failed: int
     elapsed_s: float
+    cpu_s: float = 0.0  # the model runs' own CPU time (load-independent cost)
 
 
 def run_draws(
@@ -80,7 +82,7 @@ def run_draws(
     """Run each (experiment, draw, folder) task through one shared process pool, with one
     progress bar over all tasks; return the paired differences tagged by experiment and draw."""
     t0 = time.perf_counter()
-    frames, runs, failed = [], 0, 0
+    frames, runs, failed, cpu = [], 0, 0, 0.0
     pool = shared_pool(workers) if workers else None
     bar = tqdm(total=total, unit="draw", disable=not progress, desc="posterior draws")
     try:
@@ -96,6 +98,10 @@ def run_draws(
             )
             runs += data.runs_total
             failed += data.failed
+            cpu += sum(
+                float(read_runs(arm.folder, volatile=True)["cpu_s"].sum())
+                for arm in data.arms.values()
+            )
             frames.append(paired_differences(data).assign(experiment=exp.name, draw=draw.index))
             bar.update()
     finally:
@@ -103,7 +109,7 @@ def run_draws(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     diffs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return DrawRuns(diffs, runs, failed, time.perf_counter() - t0)
+    return DrawRuns(diffs, runs, failed, time.perf_counter() - t0, cpu)
 
 
 def draws_table(draws: list[Draw]) -> pd.DataFrame:
@@ -156,7 +162,8 @@ def _report(
         "",
         f"**How the CI is formed.** {CI_METHOD}",
         "",
-        f"Model runs: {result.runs} ({result.failed} failed) in {result.elapsed_s:.0f} s.",
+        f"Model runs: {result.runs} ({result.failed} failed) in {result.elapsed_s:.0f} s "
+        f"({result.cpu_s:.0f} CPU s in the runs themselves).",
         f"Calibrated parameters the posterior lacks (held at their defaults): {missing}.",
         "",
         f"## Effects on {exp.primary if not primary.empty else 'each outcome'}",
@@ -201,6 +208,7 @@ def write_posterior_results(
         "runs": result.runs,
         "failed": result.failed,
         "elapsed_s": round(result.elapsed_s, 1),
+        "model_cpu_s": round(result.cpu_s, 1),
         "written": now_iso(),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

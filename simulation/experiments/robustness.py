@@ -256,7 +256,8 @@ def write_robustness(
         f"(SHA-256 {posterior.sha256[:12]}..., {posterior.size} points); each experiment in "
         "its quick design"
         + (f" with {', '.join(f'{k} = {v}' for k, v in claims.set.items())}" if claims.set else "")
-        + f"; {result.runs} model runs ({result.failed} failed) in {result.elapsed_s:.0f} s; "
+        + f"; {result.runs} model runs ({result.failed} failed) in {result.elapsed_s:.0f} s "
+        f"({result.cpu_s:.0f} CPU s in the runs); "
         f"model source SHA-256 {fingerprint[:12]}...",
         "",
         "A claim *holds in a draw* when that draw's mean paired difference has the articles' "
@@ -276,6 +277,7 @@ def write_robustness(
         "runs": result.runs,
         "failed": result.failed,
         "elapsed_s": round(result.elapsed_s, 1),
+        "model_cpu_s": round(result.cpu_s, 1),
         "written": now_iso(),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -320,6 +322,7 @@ def robustness_command(
         )
     print(
         f"robustness: {len(table)} claims, {k} draws, {result.runs} runs ({result.failed} "
-        f"failed) in {time.perf_counter() - t0:.0f} s -> {folder / 'robustness.md'}"
+        f"failed) in {time.perf_counter() - t0:.0f} s wall, {result.cpu_s:.0f} CPU s in the "
+        f"runs -> {folder / 'robustness.md'}"
     )
     return 1 if result.failed else 0
