@@ -435,3 +435,19 @@ def test_shock_resilience_is_reported_by_the_sectors_the_cut_hits(tmp_path: Path
     effects = set(paired_differences(data)["effect"])
     assert "with - without partnerships: cut, shock.sectors=ngo" in effects
     assert "With, cut [shock.sectors=ngo] - With, calm" in effects
+
+
+def test_robustness_command_bad_input_exit_2_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulation.experiments.robustness import robustness_command
+
+    out = tmp_path / "robustness"
+    for posterior, draws, expected in [
+        (tmp_path / "absent.parquet", None, "file not found"),
+        (tiny_posterior(tmp_path / "p.parquet"), 99, "allowed: 2 to 6"),
+    ]:
+        code = robustness_command(posterior, draws, out, workers=None, progress=False)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and expected in err[0]
+        assert not out.exists()

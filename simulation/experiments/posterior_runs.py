@@ -84,7 +84,7 @@ def run_draws(
     t0 = time.perf_counter()
     frames, runs, failed, cpu = [], 0, 0, 0.0
     pool = shared_pool(workers) if workers else None
-    bar = tqdm(total=total, unit="draw", disable=not progress, desc="posterior draws")
+    bar = tqdm(total=total, unit="run set", disable=not progress, desc="experiment x draw")
     try:
         for exp, draw, folder in tasks:
             bar.set_postfix_str(f"{exp.name} {draw.folder}")
@@ -135,7 +135,8 @@ def _report(
     result: DrawRuns,
     quick: bool,
 ) -> str:
-    primary = effects[effects["outcome"] == exp.primary]
+    headline = {exp.primary, "paired_drop"}  # shocks: the drop answers the question
+    primary = effects[effects["outcome"].isin(headline)]
     shown = primary if not primary.empty else effects
     table = shown.assign(
         effect_ci=[f"{r.mean:+.4g} [{r.ci_low:+.4g}, {r.ci_high:+.4g}]" for r in shown.itertuples()]
@@ -166,7 +167,8 @@ def _report(
         f"({result.cpu_s:.0f} CPU s in the runs themselves).",
         f"Calibrated parameters the posterior lacks (held at their defaults): {missing}.",
         "",
-        f"## Effects on {exp.primary if not primary.empty else 'each outcome'}",
+        f"## Effects on {exp.primary if not primary.empty else 'each outcome'}"
+        + (" and the paired drop" if exp.analysis == "shocks" else ""),
         "",
         markdown_table(table.round(6)),
         "",
