@@ -295,7 +295,10 @@ def experiment(
     ] = None,
     draws: Annotated[
         int | None,
-        typer.Option(help="Posterior draws, chosen with the experiment's root seed [20]."),
+        typer.Option(
+            help="Posterior draws, chosen with the experiment's root seed [20, at most the "
+            "posterior's size]."
+        ),
     ] = None,
 ) -> None:
     """Run a reproducible experiment on the seed articles' claims, or check a committed one."""
@@ -401,7 +404,7 @@ def robustness(
         typer.Option(help="Calibration posterior (default: the committed one beside the claims)."),
     ] = None,
     draws: Annotated[
-        int | None, typer.Option(help="Posterior draws (default: the claims file's, 20).")
+        int | None, typer.Option(help="Posterior draws (default: the claims file's, 12).")
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default results/robustness).")

@@ -119,7 +119,7 @@ def check_command(
 def posterior_command(
     name: str,
     posterior_file: Path,
-    draws: int,
+    draws: int | None,
     *,
     quick: bool,
     workers: int | None,
@@ -133,7 +133,8 @@ def posterior_command(
         out = posterior_folder(exp, quick, results_root)
         check_posterior_target(exp, out)
         posterior = read_posterior(posterior_file)
-        chosen = choose_draws(posterior, draws, exp.root_seed)
+        k = min(DEFAULT_DRAWS, posterior.size) if draws is None else draws
+        chosen = choose_draws(posterior, k, exp.root_seed)
     except ExperimentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -195,11 +196,10 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
                 file=sys.stderr,
             )
             return 2
-        k = DEFAULT_DRAWS if draws is None else draws
         return posterior_command(
             name,
             posterior,
-            k,
+            draws,
             quick=quick,
             workers=workers,
             results_root=results_root,
