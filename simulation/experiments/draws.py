@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation import shipped
 from simulation.experiments.definition import ExperimentDef, ExperimentError
 from simulation.inputs import InputError, read_toml, validate
 from simulation.params import ModelParams, plausible_ranges
@@ -40,6 +41,17 @@ class Posterior:
     sha256: str
     parameters: pd.DataFrame  # one row per accepted point; index point_id
     missing: tuple[str, ...]  # calibrated parameters the file lacks (held at defaults)
+
+    @property
+    def shown(self) -> str:
+        """The path as recorded in manifests: relative to the working folder or to the
+        shipped experiments, else the file name (no machine paths in committed files)."""
+        for root in (Path.cwd(), shipped.folder("experiments").parent):
+            try:
+                return str(self.path.resolve().relative_to(root.resolve()))
+            except ValueError:
+                continue
+        return self.path.name
 
     @property
     def size(self) -> int:

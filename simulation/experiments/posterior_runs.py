@@ -202,7 +202,7 @@ def write_posterior_results(
     manifest = {
         "experiment": exp.name,
         "variant": "quick" if quick else "full",
-        "posterior": str(posterior.path),
+        "posterior": posterior.shown,
         "posterior_sha256": posterior.sha256,
         "draws": len(draws),
         "root_seed": exp.root_seed,

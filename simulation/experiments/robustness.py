@@ -266,10 +266,12 @@ def write_robustness(
         "bootstrap over draws, then the paired differences within each draw.",
         "",
     ]
-    (out / "robustness.md").write_text("\n".join(head) + markdown(table) + "\n", encoding="utf-8")
+    (out / "robustness.md").write_text(
+        "\n".join(head) + "\n" + markdown(table) + "\n", encoding="utf-8"
+    )
     manifest = {
         "claims_file": str(CLAIMS_FILE.name),
-        "posterior": str(posterior.path),
+        "posterior": posterior.shown,
         "posterior_sha256": posterior.sha256,
         "draws": int(table["draws"].max()),
         "set": claims.set,
