@@ -286,13 +286,34 @@ def experiment(
     ] = False,
     workers: Workers = None,
     no_progress: NoProgress = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rerun with parameters drawn from this calibration posterior "
+            "(posterior.parquet of 'partnership calibrate'); writes results/NAME/posterior/."
+        ),
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            help="Posterior draws, chosen with the experiment's root seed [20, at most the "
+            "posterior's size]."
+        ),
+    ] = None,
 ) -> None:
     """Run a reproducible experiment on the seed articles' claims, or check a committed one."""
     from .experiments.cli import experiment_command
     from .sweep.cli import usable_workers
 
     code = experiment_command(
-        name, list_, quick, check, usable_workers(workers), progress=not no_progress
+        name,
+        list_,
+        quick,
+        check,
+        usable_workers(workers),
+        progress=not no_progress,
+        posterior=posterior,
+        draws=draws,
     )
     raise typer.Exit(code)
 
@@ -371,6 +392,35 @@ def calibrate(
         workers=usable_workers(workers),
         scheduler=scheduler,
         fresh=fresh,
+        progress=not no_progress,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def robustness(
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="Calibration posterior (default: the committed one beside the claims)."),
+    ] = None,
+    draws: Annotated[
+        int | None, typer.Option(help="Posterior draws (default: the claims file's, 12).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default results/robustness).")
+    ] = None,
+    workers: Workers = None,
+    no_progress: NoProgress = False,
+) -> None:
+    """Share of posterior draws in which each claim's direction holds, with CIs."""
+    from .experiments.robustness import robustness_command
+    from .sweep.cli import usable_workers
+
+    code = robustness_command(
+        posterior,
+        draws,
+        out,
+        workers=usable_workers(workers) or 2,
         progress=not no_progress,
     )
     raise typer.Exit(code)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 MARKER = ".partnership"
-Kind = Literal["run", "sweep", "calibrate", "sensitivity"]
+Kind = Literal["run", "sweep", "calibrate", "sensitivity", "posterior", "robustness"]
 _LEGACY_SWEEP = "_manifest.json"  # results folders written before the marker existed
 _LEGACY_RUN = frozenset({"timeseries.csv", "timeseries.parquet", "figure.png", "scenario.json"})
 

@@ -48,8 +48,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     for folder in ("scenarios", "sweeps", "experiments"):
         shipped = sorted(str(p.relative_to(ROOT / folder)) for p in (ROOT / folder).rglob("*.toml"))
         prefix = f"simulation/data/{folder}/"
-        inside = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix))
+        inside = sorted(
+            n.removeprefix(prefix) for n in names if n.startswith(prefix) and n.endswith(".toml")
+        )
         assert inside == shipped, folder
+    assert "simulation/data/experiments/robustness/posterior.parquet" in names
     venv = tmp / "venv"
     sh([sys.executable, "-m", "venv", str(venv)], tmp, env)
     py = venv / "bin" / "python"
@@ -93,6 +96,9 @@ def test_the_readme_commands_work_outside_the_repository(installed, tmp_path: Pa
     assert (tmp_path / "results/calibration/calibrated.toml").is_file()
     sh([exe, "sensitivity", *tiny, "--trajectories", "2"], tmp_path, env)
     assert (tmp_path / "results/sensitivity/morris.csv").is_file()
+    posterior = "from simulation.experiments.robustness import POSTERIOR_FILE, load_claims; "
+    posterior += "load_claims(); assert POSTERIOR_FILE.is_file()"
+    sh([str(bin_dir / "python"), "-c", posterior], tmp_path, env)
     shipped = "from simulation.sweep import load_sweep; load_sweep('resilience-composition')"
     sh([str(bin_dir / "python"), "-c", shipped], tmp_path, env)
     # everything written is under the working folder

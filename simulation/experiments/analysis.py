@@ -338,85 +338,132 @@ def paired_resilience(
     return drop, float(gap.size + 1), True, gap
 
 
-def analyze_shocks(data: ExperimentData) -> Analysis:
-    """Paired-counterfactual drop and recovery per shocked arm; with vs without partnerships."""
-    exp, a = data.exp, Analysis()
-    per_arm: dict[str, pd.DataFrame] = {}
-    gaps = []
+def _points(runs: pd.DataFrame, factors: list[str]) -> dict[str, pd.DataFrame]:
+    """An arm's runs by design point label ("" when the arm has no factors), each indexed by
+    replicate."""
+    ok = _ok(runs)
+    if not factors:
+        return {"": ok.set_index("replicate")}
+    return {
+        _label(grp.iloc[0], factors): grp.set_index("replicate")
+        for _, grp in ok.groupby("point_id", sort=True)
+    }
+
+
+def _with_point(name: str, point: str) -> str:
+    return f"{name} [{point}]" if point else name
+
+
+def resilience_frames(data: ExperimentData) -> tuple[dict[tuple[str, str], pd.DataFrame], list]:
+    """Per shocked arm and design point (e.g. which sectors a cut hits): one row per
+    replicate with the paired drop and recovery against the same seed's unshocked run of the
+    counterfactual arm; and the monthly gap series for the figure."""
+    exp = data.exp
+    frames: dict[tuple[str, str], pd.DataFrame] = {}
+    gaps: list[dict[str, Any]] = []
     for arm in exp.arms:
         if arm.counterfactual is None:
             continue
-        sc = load_scenario(data.arms[arm.name].folder.parent / f"{arm.name}.scenario.toml")
-        shock_step = min(s.step for s in sc.shocks)
-        s_runs = _ok(data.arms[arm.name].runs).set_index("replicate")
+        shocked = data.arms[arm.name]
         c_runs = _ok(data.arms[arm.counterfactual].runs).set_index("replicate")
-        s_ser = data.arms[arm.name].series
         c_ser = data.arms[arm.counterfactual].series
-        assert s_ser is not None and c_ser is not None
-        recs = []
-        for rep in s_runs.index.intersection(c_runs.index):
-            drop, months, censored, gap = paired_resilience(
-                s_ser[s_ser["run_id"] == s_runs.loc[rep, "run_id"]],
-                c_ser[c_ser["run_id"] == c_runs.loc[rep, "run_id"]],
-                shock_step,
-            )
-            recs.append(
-                {
-                    "replicate": rep,
-                    "paired_drop": drop,
-                    "paired_recovery": months,
-                    "censored": censored,
-                    "welfare_drop": s_runs.loc[rep, "welfare_drop"],
-                    "recovery_time": s_runs.loc[rep, "recovery_time"],
-                    "welfare_mean": s_runs.loc[rep, "welfare_mean"],
-                    "welfare_mean_loss": c_runs.loc[rep, "welfare_mean"]
-                    - s_runs.loc[rep, "welfare_mean"],
-                }
-            )
-            gaps += [
-                {
-                    "arm": arm.label,
-                    "group": arm.group,
-                    "shock": arm.shock,
-                    "replicate": rep,
-                    "month": shock_step + i + 1,
-                    "gap": g,
-                }
-                for i, g in enumerate(gap)
-            ]
-        df = pd.DataFrame(recs).set_index("replicate")
-        per_arm[arm.name] = df
-        for o in RESILIENCE_OUTCOMES:
-            a.rows += long_rows("resilience", arm.label, o, describe(df[o]))
-        a.rows += long_rows(
-            "resilience", arm.label, "censored_recoveries", {"count": float(df["censored"].sum())}
-        )
-    a.frames["gaps"] = pd.DataFrame(gaps)
-    res_recs = []
-    for name, df in per_arm.items():
-        arm = exp.arm(name)
-        for o in RESILIENCE_OUTCOMES:
-            res_recs.append({"arm": arm.label, "outcome": o, **describe(df[o])})
-    res = pd.DataFrame(res_recs)
-    a.frames["resilience"] = res
-    a.tables["Resilience per arm (mean and 95 % CI over replicates)"] = _wide(
-        res, "arm", RESILIENCE_OUTCOMES
-    )
-    effs = []
+        assert shocked.series is not None and c_ser is not None
+        for point, s_runs in _points(shocked.runs, shocked.factors).items():
+            shock_step = _shock_step(shocked.folder, arm.name)
+            recs = []
+            for rep in s_runs.index.intersection(c_runs.index):
+                drop, months, censored, gap = paired_resilience(
+                    shocked.series[shocked.series["run_id"] == s_runs.loc[rep, "run_id"]],
+                    c_ser[c_ser["run_id"] == c_runs.loc[rep, "run_id"]],
+                    shock_step,
+                )
+                recs.append(
+                    {
+                        "replicate": rep,
+                        "paired_drop": drop,
+                        "paired_recovery": months,
+                        "censored": censored,
+                        "welfare_drop": s_runs.loc[rep, "welfare_drop"],
+                        "recovery_time": s_runs.loc[rep, "recovery_time"],
+                        "welfare_mean": s_runs.loc[rep, "welfare_mean"],
+                        "welfare_mean_loss": c_runs.loc[rep, "welfare_mean"]
+                        - s_runs.loc[rep, "welfare_mean"],
+                    }
+                )
+                gaps += [
+                    {
+                        "arm": arm.label,
+                        "group": arm.group,
+                        "shock": _with_point(arm.shock or "", point),
+                        "replicate": rep,
+                        "month": shock_step + i + 1,
+                        "gap": g,
+                    }
+                    for i, g in enumerate(gap)
+                ]
+            frames[arm.name, point] = pd.DataFrame(recs).set_index("replicate")
+    return frames, gaps
+
+
+def _shock_step(folder: Any, arm: str) -> int:
+    sc = load_scenario(folder.parent / f"{arm}.scenario.toml")
+    return min(s.step for s in sc.shocks)
+
+
+def shock_pairs(
+    exp: Any, frames: dict[tuple[str, str], pd.DataFrame]
+) -> list[tuple[str, Any, Any]]:
+    """(row label, with-partnerships frame, without-partnerships frame) per shock and design
+    point: the pairs whose difference answers "do partnerships soften the shock?"."""
+    out = []
     shocks = sorted({x.shock for x in exp.arms if x.shock and x.counterfactual})
     for shock in shocks:
         arms = [x for x in exp.arms if x.shock == shock and x.counterfactual]
         with_ = next(x for x in arms if x.group == "with")
         without = next(x for x in arms if x.group == "without")
+        points = [p for (name, p) in frames if name == with_.name]
+        for point in points:
+            if (without.name, point) in frames:
+                row = f"{shock}, {point}" if point else shock
+                out.append((row, frames[with_.name, point], frames[without.name, point]))
+    return out
+
+
+def analyze_shocks(data: ExperimentData) -> Analysis:
+    """Paired-counterfactual drop and recovery per shocked arm (and design point, e.g. the
+    sectors a cut hits); with vs without partnerships."""
+    exp, a = data.exp, Analysis()
+    frames, gaps = resilience_frames(data)
+    labels = {(name, p): _with_point(exp.arm(name).label, p) for name, p in frames}
+    for key, df in frames.items():
+        for o in RESILIENCE_OUTCOMES:
+            a.rows += long_rows("resilience", labels[key], o, describe(df[o]))
+        a.rows += long_rows(
+            "resilience", labels[key], "censored_recoveries", {"count": float(df["censored"].sum())}
+        )
+    a.frames["gaps"] = pd.DataFrame(gaps)
+    res = pd.DataFrame(
+        [
+            {"arm": labels[key], "outcome": o, **describe(df[o])}
+            for key, df in frames.items()
+            for o in RESILIENCE_OUTCOMES
+        ]
+    )
+    a.frames["resilience"] = res
+    a.tables["Resilience per arm (mean and 95 % CI over replicates)"] = _wide(
+        res, "arm", RESILIENCE_OUTCOMES
+    )
+    effs = []
+    for row, with_, without in shock_pairs(exp, frames):
         for o in ("paired_drop", "paired_recovery", "welfare_mean_loss"):
-            e = paired_effect(per_arm[with_.name][o], per_arm[without.name][o])
-            a.rows += long_rows("with_minus_without", shock, o, e)
-            effs.append({"shock": shock, "outcome": o, **e})
-        n_cens = [int(per_arm[x.name]["censored"].sum()) for x in (with_, without)]
-        dw, dwo = per_arm[with_.name]["paired_drop"], per_arm[without.name]["paired_drop"]
-        rw, rwo = per_arm[with_.name]["paired_recovery"], per_arm[without.name]["paired_recovery"]
+            e = paired_effect(with_[o], without[o])
+            a.rows += long_rows("with_minus_without", row, o, e)
+            effs.append({"shock": row, "outcome": o, **e})
+        dw, dwo = with_["paired_drop"], without["paired_drop"]
+        rw, rwo = with_["paired_recovery"], without["paired_recovery"]
+        n_cens = [int(f["censored"].sum()) for f in (with_, without)]
         a.answers.append(
-            f"{shock}: welfare falls at most {dw.mean():.2%} below the same seeds' unshocked "
+            f"{row}: welfare falls at most {dw.mean():.2%} below the same seeds' unshocked "
             f"run with partnerships vs {dwo.mean():.2%} without; recovery (gap < 1 %) takes "
             f"{rw.mean():.1f} vs {rwo.mean():.1f} months (never recovered within the run: "
             f"{n_cens[0]} vs {n_cens[1]} replicates)."
@@ -424,7 +471,7 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
         eff_d = paired_effect(dw, dwo)
         eff_r = paired_effect(rw, rwo)
         a.answers.append(
-            f"{shock}, with minus without partnerships: {_effect_text('drop', eff_d)}: "
+            f"{row}, with minus without partnerships: {_effect_text('drop', eff_d)}: "
             f"{_verdict(eff_d)}; {_effect_text('recovery months', eff_r)}: {_verdict(eff_r)}."
         )
     e = pd.DataFrame(effs)
@@ -434,7 +481,7 @@ def analyze_shocks(data: ExperimentData) -> Analysis:
             _wide_eff(e, "shock", ("paired_drop", "paired_recovery", "welfare_mean_loss"))
         )
     _replication_rows(
-        a, {exp.arm(n).label: df["paired_drop"] for n, df in per_arm.items()}, "paired_drop"
+        a, {labels[key]: df["paired_drop"] for key, df in frames.items()}, "paired_drop"
     )
     return a
 

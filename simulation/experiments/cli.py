@@ -26,9 +26,17 @@ from simulation.experiments.definition import (
     list_experiments,
     load_experiment,
 )
+from simulation.experiments.draws import choose_draws, read_posterior
 from simulation.experiments.pipeline import results_folder, run_and_report
+from simulation.experiments.posterior_runs import (
+    check_posterior_target,
+    posterior_folder,
+    run_posterior_experiment,
+)
 from simulation.outdir import owner
 from simulation.sweep import SweepError
+
+DEFAULT_DRAWS = 20
 
 
 def check_results_folder(out: Path, name: str) -> None:
@@ -108,6 +116,55 @@ def check_command(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def posterior_command(
+    name: str,
+    posterior_file: Path,
+    draws: int | None,
+    *,
+    quick: bool,
+    workers: int | None,
+    results_root: Path = RESULTS_DIR,
+    progress: bool = True,
+) -> int:
+    """`partnership experiment NAME --posterior FILE --draws K [--quick]`: every input is
+    checked before anything is written; one line and exit 2 if one is bad."""
+    try:
+        exp = load_experiment(name)
+        out = posterior_folder(exp, quick, results_root)
+        check_posterior_target(exp, out)
+        posterior = read_posterior(posterior_file)
+        k = min(DEFAULT_DRAWS, posterior.size) if draws is None else draws
+        chosen = choose_draws(posterior, k, exp.root_seed)
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        effects, result = run_posterior_experiment(
+            exp, posterior, chosen, out, quick=quick, workers=workers, progress=progress
+        )
+    except (ExperimentError, SweepError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"error: {exc.filename or out}: {exc.strerror or exc}; finished runs are "
+            "saved, run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"{exp.name}{' (quick)' if quick else ''} under the posterior: {len(chosen)} draws, "
+        f"{result.runs} runs, {result.failed} failed, {result.elapsed_s:.0f} s -> {out}/"
+    )
+    for r in effects[effects["outcome"] == exp.primary].itertuples():
+        print(
+            f"  - {r.effect}: {r.mean:+.4g} [{r.ci_low:+.4g}, {r.ci_high:+.4g}] "
+            f"(positive in {r.share_draws_positive:.0%} of draws)"
+        )
+    print(f"report: {out / 'report.md'}")
+    return 1 if result.failed else 0
+
+
 def experiment_command(  # noqa: PLR0917 (the signature the typer command mirrors)
     name: str | None,
     list_: bool = False,
@@ -116,8 +173,11 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
     workers: int | None = None,
     results_root: Path = RESULTS_DIR,
     progress: bool = True,
+    posterior: Path | None = None,
+    draws: int | None = None,
 ) -> int:
-    """`partnership experiment NAME [--quick] [--check] [--workers N]` / `--list`."""
+    """`partnership experiment NAME [--quick] [--check] [--workers N]` / `--list` /
+    `NAME --posterior FILE [--draws K]`."""
     if list_ or name is None:
         if name is None and not list_:
             print("error: name an experiment or use --list", file=sys.stderr)
@@ -125,6 +185,26 @@ def experiment_command(  # noqa: PLR0917 (the signature the typer command mirror
             return 2
         return list_command()
     workers = 2 if workers is None else workers
+    if posterior is None and draws is not None:
+        print("error: --draws: needs --posterior FILE (allowed: both, or neither)", file=sys.stderr)
+        return 2
+    if posterior is not None:
+        if check:
+            print(
+                "error: --check: compares the committed single-parameter run (allowed: "
+                "--check or --posterior, not both)",
+                file=sys.stderr,
+            )
+            return 2
+        return posterior_command(
+            name,
+            posterior,
+            draws,
+            quick=quick,
+            workers=workers,
+            results_root=results_root,
+            progress=progress,
+        )
     try:
         if check:
             return check_command(name, quick, workers, results_root, progress)

@@ -27,17 +27,18 @@ class ExperimentError(ValueError):
 
 
 class FactorDef(BaseModel):
-    """A sweep factor: grid `values` or a sampled `low`-`high` range (as in sweep files)."""
+    """A sweep factor: grid `values` or a sampled `low`-`high` range (as in sweep files).
+    A value may be a list for `shock.sectors` (the sectors a shock hits)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    values: tuple[Scalar, ...] | None = None
+    values: tuple[Scalar | tuple[str, ...], ...] | None = None
     low: float | None = None
     high: float | None = None
 
     def as_sweep(self) -> dict[str, Any]:
         """The `[factors.X]` table of a sweep file."""
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+        return {k: v for k, v in self.model_dump(mode="json").items() if v is not None}
 
 
 class ArmDef(BaseModel):

@@ -158,15 +158,26 @@ def shared_pool(workers: int) -> Executor:
 
 
 def run_experiment(
-    exp: ExperimentDef, out: Path, *, quick: bool, workers: int | None, progress: bool = True
+    exp: ExperimentDef,
+    out: Path,
+    *,
+    quick: bool,
+    workers: int | None,
+    progress: bool = True,
+    pool: Executor | None = None,
 ) -> ExperimentData:
-    """Run (or resume) every arm into `out/data/` and read the results back."""
+    """Run (or resume) every arm into `out/data/` and read the results back.
+
+    `pool`: a process pool the caller owns and shuts down (e.g. one for many posterior
+    draws); without it, one is started for this call when `workers` is set."""
     t0 = time.perf_counter()
     var = variant(exp, quick)
     reps = var["replications"]
     arms: dict[str, ArmData] = {}
     manifests: dict[str, Any] = {}
-    pool = shared_pool(workers) if workers else None
+    own = pool is None and bool(workers)
+    if own:
+        pool = shared_pool(workers or 1)
     try:
         for a in exp.arms:
             _run_arm(
@@ -181,7 +192,7 @@ def run_experiment(
                 manifests=manifests,
             )
     finally:
-        if pool is not None:
+        if own and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     total = sum(m.get("n_runs", 0) for m in manifests.values())
     failed = sum(int((d.runs["status"] != "ok").sum()) for d in arms.values())
