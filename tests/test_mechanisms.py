@@ -573,8 +573,12 @@ def test_informal_cooperation_cannot_sanction():
 
 def test_C2_free_riders_erode_trust_and_pooling():
     """C2: more free riders (FGF 2001 share 0.3 by default) mean more broken expectations:
-    partners trust less and less money is pooled. Finding: welfare barely moves, because
-    money kept back is still spent on services by the free rider itself (docs/ODD.md)."""
+    partners trust less and fewer partnerships last (t about -9 with 20 seeds), so less
+    money is pooled; the pooled total falls less (about -7 %, t about -2 with 20 seeds),
+    because a member paired with a free rider now gives for the month or two until its
+    trust breaks instead of leaving after its first poor month (`goodwill`), so it is not
+    asserted on five seeds. Finding: welfare barely moves, because money kept
+    back is still spent on services by the free rider itself (docs/ODD.md)."""
     on, off = {"free_rider_share": 0.7}, {"free_rider_share": 0.0}
     assert_decreases(paired(on, off, "partner_trust@mean"))
-    assert_decreases(paired(on, off, "ledger:pooled"))
+    assert_decreases(paired(on, off, "active_partnerships@mean"))
