@@ -36,6 +36,7 @@ from .agents import (
     INCOME_SENSITIVITY,
     LEAVE_REASONS,
     ORGANIZATION_CLASSES,
+    WORTH_IT,
     Citizen,
     Organization,
 )
@@ -383,9 +384,13 @@ class PartnershipModel(Model):
         self._log("joined", pid=ps.pid, partnership=ps.kind, members=[org.name])
 
     def _expect(self, ps: Partnership, org: Organization) -> None:
-        """A newcomer expects its partners to give as much as it trusts them (C2)."""
+        """A newcomer expects its partners to give as much as it trusts them (C2), and opens
+        its running payoff ratio above the loner's payoff by its stock of `goodwill`, which
+        poor months must use up before it judges the pool not worth it (the honeymoon of
+        Fichman & Levinthal 1991)."""
         others = [o.index for o in ps.members if o is not org]
         ps.beliefs[org.index] = float(self.trust[org.index, others].mean()) if others else 1.0
+        ps.values[org.index] = WORTH_IT + self.p.goodwill
 
     def citizen(self, index: int) -> Citizen:
         """The Citizen agent for one row of the population, created when first asked for."""

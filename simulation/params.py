@@ -602,6 +602,20 @@ class ModelParams(BaseModel):
         description="Weight of the past in a member's running payoff ratio, which decides "
         "whether a pool is worth staying in (C1, D2). Plausible range 0.5-0.95.",
     )
+    goodwill: float = Field(
+        0.25,
+        ge=0.0,
+        le=2.0,
+        json_schema_extra=plausible(
+            0.05, 0.5, "Fichman & Levinthal 1991 give the form (an initial stock), no size"
+        ),
+        description="A newcomer's opening stock of goodwill: its running payoff ratio starts "
+        "this far above the loner's payoff, so a few poor months must use it up before the "
+        "member judges a pool not worth it (the honeymoon of Fichman & Levinthal 1991; C1, "
+        "D2). With `value_memory` 0.8, 0.25 carries a member through about 2 months of half "
+        "the loner's payoff, or 6 months at 0.9 of it; 0 = none (one poor month ends an "
+        "informal tie). Plausible range 0.05-0.5 (a trial of about 1-12 months).",
+    )
     trust_threshold: Unit = Field(
         0.3,
         json_schema_extra=plausible(0.15, 0.45, "no published value"),

@@ -65,6 +65,9 @@ def _run(key: tuple[tuple[str, Any], ...], seed: int, steps: int, shocks: tuple[
     cv = income.std(axis=0) / income.mean(axis=0)
     network = model.org_network
     multi = [ps for ps in model.partnerships if len(ps.members) > 1]
+    left = [e for e in model.events if e.kind == "left"]
+    ended = [e for e in model.events if e.kind == "dissolved"]
+    formed = {e.data["pid"]: e.step for e in model.events if e.kind == "formed"}
     extras = {
         "shock_step": min((s.step for s in shocks), default=None),
         "consensus_conflict": (
@@ -86,6 +89,11 @@ def _run(key: tuple[tuple[str, Any], ...], seed: int, steps: int, shocks: tuple[
             if a is not b
         ),
         "composite": model.citizens.composite.astype(float).copy(),
+        "left_for_distrust": sum(e.data.get("reason") == "distrust" for e in left),
+        "left_for_poor_value": sum(e.data.get("reason") == "poor value" for e in left),
+        "first_month_endings": float(np.mean([formed[e.data["pid"]] == e.step for e in ended]))
+        if ended
+        else 0.0,
     }
     return Run(model.metrics_frame(), extras)
 

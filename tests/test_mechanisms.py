@@ -254,28 +254,36 @@ def test_C6_governance_misfit_raises_conflict():
     assert_increases(paired(misfit, fit, "conflict", seeds=seeds), min_t=1.0)
 
 
+CHURN = {"leadership_turnover": 0.1, "priority_shift": 0.0, "formal_share": 1.0}
+
+
 def test_C7_leadership_turnover_undermines_partnerships():
     """C7: when leaders change (leadership_turnover) built trust resets (trust_reset) and
-    priorities shift (priority_shift): partners trust less and more partnerships fail.
+    priorities shift (priority_shift): partners trust less and more members leave their
+    partnerships for distrust.
 
-    A new leader's priorities are drawn within the organization's mission (as at set-up),
-    so turnover no longer erodes the sector profiles of the whole town over the decades:
-    its welfare effect is then too small to detect in the test town (documented bound;
-    docs/ODD.md, Appendix B)."""
+    A new leader's trust falls back toward the strangers' level, which is above
+    `trust_threshold` for every pair that could partner, so a reset cannot by itself end a
+    partnership: it removes the cushion of built trust, and the next bad experiences end it
+    sooner. With turnover ten times the default in an all-formal town, resetting 90 % of built
+    trust adds about 8 departures for distrust per run (t about 5-7 on each of two independent
+    blocks of 40 seeds; 30 seeds here). Documented condition: the share of partnerships that
+    survive moves little, because the town replaces the partnerships that fail and informal
+    pools fail anyway (default town: -0.5 points, SE 0.5, 80 seeds; all-formal town: about
+    -1.7 points, t -1 to -4 between blocks of 40 seeds; docs/ODD.md, Appendix B 14). A new
+    leader's priorities are drawn within the organization's mission, so the welfare effect is
+    also too small to detect here."""
     on = {"leadership_turnover": 0.1, "trust_reset": 0.9, "priority_shift": 0.9}
     off = DEFAULT
-    more = range(1, 11)
     assert_decreases(paired(on, off, "partner_trust@mean"))
-    assert_decreases(paired(on, off, "partnership_survival", seeds=more), min_t=1.0)
+    reset, kept = {**CHURN, "trust_reset": 0.9}, {**CHURN, "trust_reset": 0.0}
+    assert_decreases(paired(reset, kept, "partner_trust@mean"))
+    assert_increases(paired(reset, kept, "left_for_distrust", seeds=range(1, 31)), min_t=3.0)
+    more = range(1, 11)
+    survival = paired(on, off, "partnership_survival", seeds=more)
+    assert abs(survival.mean) < 0.04, survival
     welfare = paired(on, off, "welfare_mean", seeds=more)
     assert abs(welfare.mean) < 0.005, welfare
-    churn = {"leadership_turnover": 0.1}
-    reset = paired(
-        {**churn, "trust_reset": 1.0, "priority_shift": 0.0},
-        {**churn, "trust_reset": 0.0, "priority_shift": 0.0},
-        "partner_trust@mean",
-    )
-    assert_decreases(reset)
 
 
 # --------------------------------------------------------------------------- D1, D2
@@ -306,6 +314,20 @@ def test_D2_informal_cooperation_is_cheap_and_smaller():
     formal_gain = paired(FORMAL, NO_PARTNERSHIPS, "welfare_mean")
     assert_increases(informal_gain)
     assert_increases(Paired(formal_gain.diffs - informal_gain.diffs, "formal minus informal"))
+
+
+def test_D2_goodwill_gives_new_members_a_trial_period():
+    """D1, D2 (exit rule): a newcomer opens its running payoff ratio above the loner's
+    payoff by its stock of `goodwill` (the honeymoon of Fichman & Levinthal 1991), so
+    one poor first month no longer ends a tie: far fewer members leave for poor value and
+    almost no partnership ends in the month it formed (about half did without goodwill;
+    docs/ODD.md, Appendix B 14)."""
+    none = {"goodwill": 0.0}
+    assert_decreases(paired(DEFAULT, none, "left_for_poor_value"))
+    first_month = paired(DEFAULT, none, "first_month_endings")
+    assert_decreases(first_month)
+    assert outcome(none, "first_month_endings").mean() > 0.3, first_month
+    assert outcome(DEFAULT, "first_month_endings").mean() < 0.1, first_month
 
 
 # --------------------------------------------------------------------------- kinds
@@ -405,13 +427,30 @@ NO_BUFFERS = {"mutual_cover": False, "reserve_share": 0.0}
 
 
 def test_Z1_buffers_soften_a_funding_cut():
-    """Z1 resilience: formal partners covering a cut member's promise (mutual_cover) and
-    pools drawing their reserves (reserve_share) make a funding cut cost the partnered town
-    a smaller share of its welfare than with both switched off; an announced cut is not a
-    betrayal, so partnerships survive it."""
-    buffered = relative_loss(DEFAULT, FUNDING_CUT)
-    bare = relative_loss(NO_BUFFERS, FUNDING_CUT)
+    """Z1 resilience: formal partners covering a cut member's promise (mutual_cover) and pools
+    drawing their reserves (reserve_share) make a funding cut cost the partnered town a
+    smaller share of its welfare than with both switched off; an announced cut is not a
+    betrayal, so partnerships survive it.
+
+    The effect is real but small against the seed-to-seed spread of the loss. At the defaults:
+    about half a point of welfare share (0.100 vs 0.105 at the deepest point; 80 seeds, paired
+    SE 0.001, t about -5), four fifths of it from reserves; ten seeds find it only by luck (t
+    from -0.9 to -3 in blocks of ten). So the direction test uses reserves at the top of their
+    plausible range (0.25: about -1 point, t -5.3 and -7.4 on two independent blocks of 40
+    seeds; 30 seeds here). Partner cover only moves a partner's own spending into the pool,
+    whose return is barely above its own (cover alone: -0.13 points, t about -2 with 80
+    seeds); what it must do, carry pooled money through the cut, is checked directly: it acts
+    only while a cut is in force, so the runs with and without it are identical until then
+    (docs/ODD.md, Appendix B 14)."""
+    thirty = range(1, 31)
+    buffered = relative_loss({"reserve_share": 0.25}, FUNDING_CUT, seeds=thirty)
+    bare = relative_loss(NO_BUFFERS, FUNDING_CUT, seeds=thirty)
     assert_decreases(Paired(buffered - bare, "relative loss: buffers minus none"))
+    cut_end = FUNDING_CUT.step + 1 + FUNDING_CUT.duration
+    cover = paired(
+        {"reserve_share": 0.0}, NO_BUFFERS, "ledger:pooled", steps=cut_end, shocks=(FUNDING_CUT,)
+    )
+    assert np.all(cover.diffs >= 0) and cover.mean > 0, cover
     window = slice(FUNDING_CUT.step + 1, FUNDING_CUT.step + 1 + FUNDING_CUT.duration)
     calm = [run(DEFAULT, seed=s).frame["active_partnerships"].iloc[window].min() for s in SEEDS]
     hit = [
@@ -534,8 +573,12 @@ def test_informal_cooperation_cannot_sanction():
 
 def test_C2_free_riders_erode_trust_and_pooling():
     """C2: more free riders (FGF 2001 share 0.3 by default) mean more broken expectations:
-    partners trust less and less money is pooled. Finding: welfare barely moves, because
-    money kept back is still spent on services by the free rider itself (docs/ODD.md)."""
+    partners trust less and fewer partnerships last (t about -9 with 20 seeds), so less
+    money is pooled; the pooled total falls less (about -7 %, t about -2 with 20 seeds),
+    because a member paired with a free rider now gives for the month or two until its
+    trust breaks instead of leaving after its first poor month (`goodwill`), so it is not
+    asserted on five seeds. Finding: welfare barely moves, because money kept
+    back is still spent on services by the free rider itself (docs/ODD.md)."""
     on, off = {"free_rider_share": 0.7}, {"free_rider_share": 0.0}
     assert_decreases(paired(on, off, "partner_trust@mean"))
-    assert_decreases(paired(on, off, "ledger:pooled"))
+    assert_decreases(paired(on, off, "active_partnerships@mean"))
