@@ -140,6 +140,20 @@ def test_goal_divergence_weighs_own_priorities_against_the_sector():
     np.testing.assert_allclose(gap(0.5), 2.0 * gap(0.25), atol=1e-12)
 
 
+def test_own_priorities_are_a_sparse_dirichlet_draw():
+    """With full divergence priorities are Dirichlet(0.4, ..., 0.4): each share has mean 1/4
+    and variance (1/4)(3/4)/(1.6 + 1) = 0.072 (most of an organization's weight on one or
+    two domains)."""
+    shares = np.concatenate(
+        [
+            town(seed=seed, **dict.fromkeys(SECTORS, 6), goal_divergence=1.0).priorities
+            for seed in (1, 2, 3, 4)
+        ]
+    ).ravel()
+    assert shares.mean() == pytest.approx(0.25)
+    assert shares.var() == pytest.approx(0.25 * 0.75 / 2.6, abs=0.012)
+
+
 def test_opening_reserves_are_the_steady_state_capped_at_a_year():
     """B = I (1 - s) / s: a quarter spent a month means three months of income in reserve;
     a spend rate that low would mean more than a year, and the cap holds it there."""
@@ -658,6 +672,33 @@ def test_the_table_grows_without_losing_rows():
     # A row appended over an old one starts afresh.
     table.append()
     assert table["pool"][3] == 0.0 and table["values"][3].tolist() == [1.0] * 3
+
+
+def test_a_new_row_starts_empty_and_neutral():
+    """No members, no money, no volunteers, age 0, informal, shared governance requested;
+    ratios at 1 (as good as going alone, a pool returning what it costs, full consensus)."""
+    table = PartnershipTable(4, 3, capacity=1)
+    table.append()
+    table.append()  # the second row is on grown storage
+    for row in (0, 1):
+        for name in ("membership", "beliefs", "payoffs", "joined", "quality"):
+            assert (table[name][row] == 0).all(), name
+        assert (table["values"][row] == 1.0).all()
+        assert not table["warned"][row].any()
+        for name in ("formal", "linked"):
+            assert not table[name][row], name
+        for name in ("kind", "governance", "requested", "volunteers", "age"):
+            assert table[name][row] == 0, name
+        for name in ("pool", "output", "effectiveness", "conflict", "mean_trust", "carry"):
+            assert table[name][row] == 0.0, name
+        for name in ("reserve", "usual_inflow"):
+            assert table[name][row] == 0.0, name
+        for name in ("value_ratio", "pool_return", "consensus"):
+            assert table[name][row] == 1.0, name
+    assert table["membership"].shape == (2, 4) and table["quality"].shape == (2, 3)
+    assert table["joined"].dtype == np.int64 and table["warned"].dtype == np.bool_
+    assert table["formal"].dtype == np.bool_ and table["kind"].dtype == np.int64
+    assert table["pool"].dtype == np.float64 and table["membership"].dtype == np.float64
 
 
 def test_pool_focus_follows_contributions_and_falls_back_to_membership():
