@@ -121,6 +121,13 @@ def test_spreads_make_organizations_of_a_sector_differ_within_bounds():
     assert ratio.min() >= 0.5 and ratio.max() <= 1.5
     assert ratio.min() < 0.6 and ratio.max() > 1.4
     assert (expertise[centred == 0] == 0.02).all()
+    # One draw per domain: an organization's domains are not all scaled alike.
+    whole = inside.all(axis=1)
+    assert whole.any()
+    assert (np.ptp(expertise[whole] / centred[whole], axis=1) > 0.05).all()
+    # Likewise one draw per axis of the culture plane.
+    moved = np.array([o.culture - CULTURE[o.sector] for o in orgs])
+    assert np.abs(moved[:, 0] - moved[:, 1]).min() > 1e-6
 
 
 def test_goal_divergence_weighs_own_priorities_against_the_sector():
@@ -463,14 +470,14 @@ def test_effectiveness_is_fit_times_whoever_leads():
     membership[1, [2, 6, 9]] = 1.0  # mean 17/30, best 0.9
     membership[2, 5] = 1.0  # a lone host: 0.5
     membership[3, [1, 3]] = 1.0  # mean 0.2, best 0.3
-    fits = np.tile([0.5, 0.8, 0.6], (4, 1))
+    fits = np.array([[0.5, 0.8, 0.6], [0.4, 0.7, 0.9], [0.3, 0.2, 0.1], [0.6, 0.5, 0.4]])
     for requested, lead in (
         (SHARED, [0.4, 17 / 30, 0.5, 0.2]),
         (LEAD, [0.6, 0.9, 0.5, 0.3]),
         (NAO, [0.7] * 4),
     ):
         _, effectiveness = governance(model, fits, [requested] * 4, membership)
-        np.testing.assert_allclose(effectiveness, fits[0, requested] * np.array(lead))
+        np.testing.assert_allclose(effectiveness, fits[:, requested] * np.array(lead))
     # No members (a pool emptied this month): shared and lead effectiveness are zero.
     empty = np.zeros((1, 10))
     for requested in (SHARED, LEAD):
@@ -510,6 +517,16 @@ def test_members_leave_for_distrust_or_poor_value_and_say_why():
     assert poor[0, BUSINESS] == 2 and np.count_nonzero(poor) == 1
     # Distrust is the reason given when both hold.
     assert reviewed(0.1, 0.5)[0, BUSINESS] == 1
+
+
+def test_either_member_of_a_pair_may_leave():
+    model = town()
+    orgs = model.organizations
+    model.form_partnership([orgs[NGO], orgs[BUSINESS]], formal=False)
+    trusts = model.table["membership"] * 0.9
+    trusts[0, NGO] = 0.1
+    reasons = Organization.reasons_to_leave(model, trusts, np.array([False]))
+    assert reasons[0, NGO] == 1 and np.count_nonzero(reasons) == 1
 
 
 def test_members_stay_at_the_thresholds_and_when_bound():
@@ -566,6 +583,17 @@ def test_a_new_leader_shifts_priorities_and_resets_partners_trust():
     before = org.priorities.copy()
     org.change_leader()
     np.testing.assert_allclose(org.priorities, before)
+
+
+def test_a_new_leaders_priorities_are_mixed_in_by_priority_shift():
+    """Without goal divergence a new leader brings the sector's priorities: shift 0.5 puts
+    an organization devoted to health halfway back to its sector's profile."""
+    model = town(goal_divergence=0.0, priority_shift=0.5)
+    org = model.organizations[BUSINESS]
+    org.priorities = np.array([1.0, 0.0, 0.0, 0.0])
+    org.change_leader()
+    sector = np.asarray(PRIORITIES[Sector.BUSINESS]) / sum(PRIORITIES[Sector.BUSINESS])
+    np.testing.assert_allclose(org.priorities, 0.5 * np.array([1.0, 0, 0, 0]) + 0.5 * sector)
 
 
 def test_priority_shift_is_the_weight_of_the_new_leaders_draw():
@@ -709,10 +737,12 @@ def test_pool_focus_follows_contributions_and_falls_back_to_membership():
     np.testing.assert_allclose(focus, [[0.75, 0.25], [0.25, 0.75]])
     np.testing.assert_array_equal(used, [[3.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
     # 5e-324 x 0.5 rounds to zero: the first pool falls back to its members.
-    tiny = np.array([[0.0, 0.0, 5e-324], [0.0, 2.0, 2.0]])
+    # The second pool's small contributions are its weights, not its membership.
+    tiny = np.array([[0.0, 0.0, 5e-324], [0.0, 0.3, 0.1]])
     focus, used = pool_focus(tiny, membership, priorities)
     assert np.isfinite(focus).all()
-    np.testing.assert_allclose(focus, [[0.5, 0.5], [0.25, 0.75]])
+    np.testing.assert_allclose(focus, [[0.5, 0.5], [0.125, 0.875]])
+    np.testing.assert_array_equal(used, [[1.0, 1.0, 0.0], [0.0, 0.3, 0.1]])
 
 
 def test_a_partnership_records_its_governance_and_dates():
