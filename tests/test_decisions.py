@@ -503,7 +503,7 @@ def reviewed(
     trusts[1, COMMUNITY] = 0.0  # a lone member is never asked
     model.table["values"][:] = 1.5
     model.table["values"][0, BUSINESS] = value
-    model.table["values"][:, 0] = 0.0  # a non-member's entry is never read (NGO 0 in pool 0)
+    model.table["values"][:, NGO] = 0.0  # outside pool 0, NGO 0 is no member: never read
     model.table["values"][0, NGO] = 1.5
     return Organization.reasons_to_leave(model, trusts, np.array([free, free]))
 
