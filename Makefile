@@ -64,8 +64,8 @@ check-experiments: venv  ## re-run every experiment's quick variant and compare 
 bench: venv  ## performance benchmarks
 	$(Q)$(PY) benchmarks/run.py
 
-mutation: venv  ## mutation testing of the mechanism modules ([tool.mutmut] in pyproject; slow, not in CI)
-	$(Q)$(VENV)/bin/mutmut run --max-children 2 || true
+mutation: venv  ## mutation testing of the mechanism modules and decisions ([tool.mutmut] in pyproject; ~20 min, not in CI)
+	$(Q)nice -n 10 $(VENV)/bin/mutmut run --max-children 2 || true
 	$(Q)$(VENV)/bin/mutmut results
 
 lock:  ## regenerate requirements.lock from pyproject.toml in a throwaway venv
