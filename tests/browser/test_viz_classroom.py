@@ -405,6 +405,12 @@ def test_indonesian_numbers_use_a_decimal_comma(tab) -> None:
     page, traffic = tab()
     page.click(".kemitraan-language button:has-text('Bahasa Indonesia')")
     page.wait_for_selector(".kemitraan-step:has-text('Langkah')")
+    # The button is translated before the figures re-render: wait for the comma (10 s),
+    # then read it, instead of racing the render under load.
+    page.wait_for_function(
+        "() => document.querySelectorAll('.kemitraan-kpi .value')[1]?.innerText.includes(',')",
+        timeout=10_000,
+    )
     welfare = page.locator(".kemitraan-kpi .value").nth(1).inner_text()
     assert re.fullmatch(r"0,\d{3}", welfare), welfare
     assert page.inner_text(".kemitraan-reset") == "Atur ulang"
