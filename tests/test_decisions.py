@@ -34,6 +34,7 @@ from simulation.partnership import (
     KIND_CODES,
     Partnership,
     PartnershipTable,
+    Runners,
     governance_fit,
     kind_of,
     pool_focus,
@@ -762,3 +763,26 @@ def test_a_partnership_records_its_governance_and_dates():
     assert ps.requested_governance is Governance.NAO and ps.governance is Governance.NAO
     assert model.table["governance"][ps.row] == NAO
     assert ps.volunteers.size == 0
+
+
+def test_runners_move_each_domain_to_the_member_that_runs_it():
+    """Division of labour (B2, B6): each pool's money in a domain lands on the one member
+    that runs the domain, and the pool reads that member's figure; the index form gives what
+    the general (pools x organizations x domains) weighted form gives with one-hot shares."""
+    best = np.array([[0, 2, 1, 0], [1, 1, 2, 0]])  # 2 pools x 4 domains -> organization
+    shares = np.zeros((2, 4, 4))
+    for k in range(2):
+        shares[k, best[k], np.arange(4)] = 1.0
+    pool_domain = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0]])
+    figure = np.arange(16, dtype=float).reshape(4, 4)  # organizations x domains
+    expected = np.zeros((4, 4))
+    for k in range(2):
+        for d in range(4):
+            expected[best[k, d], d] += pool_domain[k, d]
+    indexed, weighted = Runners(best=best), Runners(shares=shares)
+    np.testing.assert_array_equal(indexed.collect(pool_domain, 4), expected)
+    np.testing.assert_array_equal(weighted.collect(pool_domain, 4), expected)
+    read = np.array([[figure[best[k, d], d] for d in range(4)] for k in range(2)])
+    np.testing.assert_array_equal(indexed.read(figure), read)
+    np.testing.assert_array_equal(weighted.read(figure), read)
+    assert indexed.collect(pool_domain, 4)[3].sum() == 0  # runs nothing: gets nothing
