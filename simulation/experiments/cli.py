@@ -29,8 +29,10 @@ from simulation.experiments.definition import (
 from simulation.experiments.draws import choose_draws, read_posterior
 from simulation.experiments.pipeline import results_folder, run_and_report
 from simulation.experiments.posterior_runs import (
+    RUN_FAILURES,
     check_posterior_target,
     posterior_folder,
+    report_failure,
     run_posterior_experiment,
 )
 from simulation.outdir import owner
@@ -142,16 +144,8 @@ def posterior_command(
         effects, result = run_posterior_experiment(
             exp, posterior, chosen, out, quick=quick, workers=workers, progress=progress
         )
-    except (ExperimentError, SweepError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(
-            f"error: {exc.filename or out}: {exc.strerror or exc}; finished runs are "
-            "saved, run the same command again to resume",
-            file=sys.stderr,
-        )
-        return 1
+    except RUN_FAILURES as exc:
+        return report_failure(exc, out)
     print(
         f"{exp.name}{' (quick)' if quick else ''} under the posterior: {len(chosen)} draws, "
         f"{result.runs} runs, {result.failed} failed, {result.elapsed_s:.0f} s -> {out}/"

@@ -11,6 +11,7 @@ The committed `results/NAME/summary.csv` that `--check` compares with is never t
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from simulation.experiments.execute import model_fingerprint, run_experiment, sh
 from simulation.experiments.uncertainty import PAIRED, paired_differences, pooled_effects
 from simulation.outdir import OutputRefusedError, check_folder, mark
 from simulation.sweep import read_runs
+from simulation.sweep.errors import SweepError
 from simulation.sweep.manifest import now_iso
 from simulation.sweep.summary import markdown_table
 
@@ -39,6 +41,24 @@ CI_METHOD = (
     "draws of each draw's mean paired difference. The interval carries both the spread "
     "between posterior draws (parameter uncertainty) and within them (seeds)."
 )
+
+
+RUN_FAILURES = (ExperimentError, SweepError, OSError)
+
+
+def report_failure(exc: Exception, folder: Path) -> int:
+    """One line on stderr for a posterior run that stopped, and the exit code it deserves:
+    1 for a disk or file error (finished runs are kept, the same command resumes), 2 for
+    an input or sweep error."""
+    if isinstance(exc, OSError):
+        print(
+            f"error: {exc.filename or folder}: {exc.strerror or exc}; finished runs are "
+            "saved, run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"error: {exc}", file=sys.stderr)
+    return 2
 
 
 def posterior_folder(exp: ExperimentDef, quick: bool, root: Path = RESULTS_DIR) -> Path:

@@ -33,7 +33,13 @@ from simulation.experiments.draws import (
     read_posterior,
 )
 from simulation.experiments.execute import model_fingerprint
-from simulation.experiments.posterior_runs import DrawRuns, draws_table, run_draws
+from simulation.experiments.posterior_runs import (
+    RUN_FAILURES,
+    DrawRuns,
+    draws_table,
+    report_failure,
+    run_draws,
+)
 from simulation.experiments.uncertainty import PAIRED, pooled_effects
 from simulation.inputs import InputError, read_toml, validate
 from simulation.outdir import OutputRefusedError, check_folder, mark
@@ -307,16 +313,8 @@ def robustness_command(
         table, result = run_robustness(
             claims, posterior, k, folder, workers=workers, progress=progress
         )
-    except ExperimentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(
-            f"error: {exc.filename or folder}: {exc.strerror or exc}; finished runs are "
-            "saved, run the same command again to resume",
-            file=sys.stderr,
-        )
-        return 1
+    except RUN_FAILURES as exc:
+        return report_failure(exc, folder)
     for r in table.itertuples():
         print(
             f"  {r.claim:<3} {r.share_holds:.2f} [{r.share_low:.2f}, {r.share_high:.2f}]  "
