@@ -13,9 +13,11 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from simulation.runner import run_one
 from simulation.sweep import load_sweep, read_runs, run_sweep
 
 pytest.importorskip("distributed")
@@ -36,8 +38,17 @@ values = [0.0, 0.5]
 """
 
 
+def hanging_run(params: dict[str, Any], **kw: Any) -> Any:
+    """Never ends for one design point (Python code, as a model stuck in a loop)."""
+    if params["trust_gain"] == 0.2 and params["funding_volatility"] == 0.5:
+        while True:
+            time.sleep(0.05)
+    return run_one(params, **kw)
+
+
 def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the package importable on the workers
+    # the package, and this module's run functions, importable on the workers
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     with open(log, "wb") as fh:
         return subprocess.Popen(
             args, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True
@@ -169,3 +180,26 @@ def test_a_lost_cluster_ends_the_sweep_with_exit_1_and_it_resumes(
     # the same folder resumes (here on a local pool) and completes
     report = run_sweep(load_sweep(path), out, workers=0, progress=False, summarize=False)
     assert report.skipped >= 1 and report.skipped + report.ran == 120 and report.failed == 0
+
+
+def test_a_hanging_run_on_a_dask_worker_thread_is_stopped_at_the_time_limit(
+    tmp_path: Path, cluster
+) -> None:
+    """Dask runs tasks in threads, out of reach of signals: the limit still stops the run,
+    records it as failed, and the worker goes on with the other runs."""
+    path = make(tmp_path, reps=2)
+    report = run_sweep(
+        load_sweep(path),
+        tmp_path / "out",
+        scheduler=str(cluster["address"]),
+        run_fn=hanging_run,
+        timeout_s=5.0,
+        progress=False,
+        summarize=False,
+    )
+    assert report.total == 12 and report.failed == 2 and report.ok == 10
+    runs = read_runs(tmp_path / "out")
+    bad = runs[runs["status"] == "failed"]
+    assert set(bad["trust_gain"]) == {0.2} and set(bad["funding_volatility"]) == {0.5}
+    assert bad["error"].str.startswith("RunTimeoutError: the run took longer than the time").all()
+    assert (bad["duration_s"] >= 5.0).all() and (bad["duration_s"] < 15).all()

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -580,6 +581,39 @@ def test_a_hanging_run_is_stopped_at_the_time_limit(tmp_path: Path, workers: int
     assert (bad["duration_s"] >= 5.0).all() and (bad["duration_s"] < 15).all()
     # the limit is lifted after each run: the same process goes on to finish normal runs
     assert (runs[runs["status"] == "ok"]["community_welfare"].notna()).all()
+
+
+def test_the_time_limit_reaches_a_run_on_a_worker_thread() -> None:
+    """On a thread (as on Dask's workers) the limit stops Python code with RunTimeoutError,
+    and a run that ended in time is never hit afterwards."""
+    from simulation.sweep.execute import RunTimeoutError, time_limit
+
+    outcome: dict[str, object] = {}
+
+    def hang() -> None:
+        start = time.perf_counter()
+        try:
+            with time_limit(0.3):
+                while time.perf_counter() - start < 30:
+                    time.sleep(0.01)
+        except RunTimeoutError as exc:
+            outcome["stopped_after"] = time.perf_counter() - start
+            outcome["message"] = str(exc)
+
+    def finish_in_time() -> None:
+        with time_limit(0.2):
+            pass
+        time.sleep(0.5)  # past the limit, outside the block: nothing may be raised
+        outcome["finished"] = True
+
+    for target in (hang, finish_in_time):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    assert 0.3 <= outcome["stopped_after"] < 5  # type: ignore[operator]
+    assert outcome["message"] == "the run took longer than the time limit of 0.3 s"
+    assert outcome["finished"] is True
 
 
 def test_ctrl_c_stops_workers_without_killing_them(

@@ -13,7 +13,8 @@
   that were in flight *one at a time*, so the culprit is identified; a run is recorded as
   failed only after it has killed its worker `max_deaths` times on its own.
 * A run that hangs is stopped after the sweep's time limit (`--timeout`) and recorded as
-  failed (EMA Workbench and BehaviorSpace wait for ever); see `time_limit`.
+  failed (EMA Workbench and BehaviorSpace wait for ever), in process pools and on Dask's
+  worker threads alike; see `time_limit`.
 * Only a bounded number of tasks is in flight, so the coordinator's memory does not grow
   with the number of runs.
 """
@@ -21,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import math
 import multiprocessing
@@ -111,23 +113,34 @@ class RunTimeoutError(Exception):
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise RunTimeoutError in the running code once `seconds` have passed (SIGALRM).
+    """Raise RunTimeoutError in the running code once `seconds` have passed.
 
-    Pool workers run their tasks in the main thread, so this covers local process pools and
-    serial sweeps; Dask runs tasks in threads, where signals cannot reach, so no limit applies
-    there.  The model's compiled loops each take milliseconds, so the signal lands promptly.
+    Pool workers and serial sweeps run their tasks in the main thread: a SIGALRM timer
+    interrupts them.  Dask runs tasks in worker threads, where signals cannot reach: there a
+    timer thread raises the error asynchronously in the run's thread (`_raise_in_thread`).
+    Either way the error lands at the run's next Python bytecode; the model's compiled loops
+    and numpy calls each take milliseconds, so it lands promptly.
     """
-    usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
+    if seconds is None:
         yield
-        return
+    elif threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        with _alarm(seconds):
+            yield
+    else:
+        with _thread_alarm(seconds):
+            yield
+
+
+def _timeout_error(seconds: float) -> RunTimeoutError:
+    return RunTimeoutError(f"the run took longer than the time limit of {seconds:g} s")
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """The main thread's limit: SIGALRM."""
 
     def expire(signum: int, frame: Any) -> None:
-        raise RunTimeoutError(f"the run took longer than the time limit of {seconds:g} s")
+        raise _timeout_error(seconds)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -136,6 +149,47 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _thread_alarm(seconds: float) -> Iterator[None]:
+    """A worker thread's limit: a timer raises RunTimeoutError in this thread.
+
+    The lock and flag make the timer act only while the run is inside the block, so a run
+    that ends just as the limit passes is never hit after it has left (an error raised then
+    would escape into the worker's own code)."""
+
+    class ExpiredError(RunTimeoutError):  # raised by type, so it carries its own message
+        def __init__(self) -> None:
+            super().__init__(str(_timeout_error(seconds)))
+
+    target = threading.get_ident()
+    lock = threading.Lock()
+    running = [True]
+
+    def expire() -> None:
+        with lock:
+            if running[0]:
+                _raise_in_thread(target, ExpiredError)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except ExpiredError:
+        raise _timeout_error(seconds) from None  # reported as the main thread's is
+    finally:
+        with lock:
+            running[0] = False
+        timer.cancel()
+
+
+def _raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:
+    """Schedule `exc_type` in another thread (CPython's PyThreadState_SetAsyncExc)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc_type)
+    )
 
 
 class _Stop:

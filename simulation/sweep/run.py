@@ -173,7 +173,7 @@ def run_sweep(
     Runs already on disk are skipped; a different sweep in ``out_dir`` is refused
     (`SweepError`) unless ``fresh=True``.  Failed runs are kept as data and not retried unless
     ``retry_failed``.  ``timeout_s`` stops a run that takes longer and records it as failed
-    (local pools and serial sweeps; not on Dask).  ``run_fn`` replaces
+    (local pools, serial sweeps and Dask).  ``run_fn`` replaces
     `simulation.runner.run_one` (a picklable, module-level function; for tests and wrappers).
     Runs go to workers in tasks of about ``target_task_s`` seconds and at most
     ``max_task_runs`` runs; each finished task is published at once as one Parquet part.
