@@ -1,13 +1,17 @@
 """Funding (C4), competition for the same funds (C5) and funding shocks (Z1).
 
 Income is lognormal around each organization's base with a sector-specific sensitivity, so
-NGOs and community organizations feel funding volatility most. A grant pool is split among
-NGOs and community organizations: by need when there is no competition, otherwise partly by a
-Tullock contest whose effort is burnt (rent dissipation, Tullock 1980).
+NGOs and community organizations feel funding volatility most. Its shocks persist from month
+to month (a grant won or lost, a donor gained or lost, lasts), so a year's income varies as a
+non-profit's revenue does from year to year, not as the mean of twelve independent months.
+A grant pool is split among NGOs and community organizations: by need when there is no
+competition, otherwise partly by a Tullock contest whose effort is burnt (rent dissipation,
+Tullock 1980).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,12 +42,29 @@ class FundingShocks:
         self.cuts = [c for c in self.cuts if month < c[2]]
 
 
-def volatile_income(
-    base: np.ndarray, sensitivity: np.ndarray, volatility: float, rng: np.random.Generator
+def income_shocks(
+    previous: np.ndarray | None, persistence: float, size: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Lognormal income with mean `base`: base * exp(s e - s^2/2), s = volatility*sensitivity."""
+    """This month's standard-normal income shocks, persistent from month to month.
+
+    An AR(1) process, z_t = r z_(t-1) + sqrt(1 - r^2) e_t with r = `persistence`: each month
+    is N(0, 1) whatever r, so `funding_volatility` keeps its meaning as the monthly spread,
+    while a year's total varies more the more persistent the shocks.  The first month
+    (`previous` None) draws from the stationary distribution; r = 0 gives independent months.
+    """
+    fresh = rng.standard_normal(size)
+    if previous is None:
+        return fresh
+    return persistence * previous + math.sqrt(1.0 - persistence * persistence) * fresh
+
+
+def volatile_income(
+    base: np.ndarray, sensitivity: np.ndarray, volatility: float, shocks: np.ndarray
+) -> np.ndarray:
+    """Lognormal income with mean `base`: base * exp(s z - s^2/2), s = volatility*sensitivity,
+    z = this month's standard-normal `shocks` (`income_shocks`)."""
     s = volatility * sensitivity
-    return base * np.exp(s * rng.standard_normal(base.size) - 0.5 * s * s)
+    return base * np.exp(s * shocks - 0.5 * s * s)
 
 
 def grant_contest(

@@ -41,7 +41,7 @@ from .agents import (
     Organization,
 )
 from .audit import missing_share
-from .funding import FundingShocks, grant_contest, volatile_income
+from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
 from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import partner_observations
@@ -108,6 +108,7 @@ class PartnershipModel(Model):
         self.base_income = np.array([o.base_income for o in orgs])
         self.income = self.base_income.copy()
         self.income_months: list[np.ndarray] = []  # every month's income (ngo_income_cv)
+        self.income_shocks: np.ndarray | None = None  # last month's (they persist)
         self._ngo_income_cv = (0, 0.0)  # (complete years, value), recomputed once a year
         self.org_spending = np.zeros(len(orgs))
         self.accountability = np.full(len(orgs), p.accountability)
@@ -241,7 +242,10 @@ class PartnershipModel(Model):
             if self.funding_shocks.cuts
             else np.ones(len(orgs))
         )
-        income = volatile_income(base, sens, p.funding_volatility, self.rng) * cut
+        self.income_shocks = income_shocks(
+            self.income_shocks, p.income_persistence, len(orgs), self.rng
+        )
+        income = volatile_income(base, sens, p.funding_volatility, self.income_shocks) * cut
         effort = np.zeros(len(orgs))
         idx = np.flatnonzero(self.is_seeker)
         if idx.size:

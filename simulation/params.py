@@ -180,6 +180,19 @@ class ModelParams(BaseModel):
         description="Std. dev. of monthly income shocks; hits NGOs and communities most (C4). "
         "Plausible range 0.05-0.5 (a lever; no source for a town's social funding).",
     )
+    income_persistence: Unit = Field(
+        0.0,
+        json_schema_extra=plausible(
+            0.0,
+            0.95,
+            "no source; 0 = independent months (the default), 0.92 = a one-year correlation "
+            "time, as grants, contracts and budgets that run a year",
+        ),
+        description="Month-to-month autocorrelation of income shocks (AR(1)): a grant won or "
+        "lost, a donor gained or lost, lasts. The monthly spread stays funding_volatility; a "
+        "year's income varies more the more persistent the shocks (C4). Plausible range "
+        "0-0.95; calibration fits it to non-profits' year-to-year income variation.",
+    )
     competition: Unit = Field(
         0.2,
         json_schema_extra=plausible(0.0, 0.5, "C5 lever; challenge-c5 raises it to 0.9"),

@@ -352,18 +352,49 @@ def test_member_payoffs_of_a_lone_member():
 
 # --------------------------------------------------------------------------- funding
 def test_volatile_income_has_the_base_as_its_mean():
-    """Lognormal income base * exp(s e - s^2/2) has mean base (the -s^2/2 correction);
+    """Lognormal income base * exp(s z - s^2/2) has mean base (the -s^2/2 correction);
     zero volatility or zero sensitivity gives exactly the base."""
     rng = np.random.default_rng(1)
     base = np.full(200_000, 2.0)
-    income = funding.volatile_income(base, np.full(base.size, 1.2), 0.5, rng)
+    income = funding.volatile_income(
+        base, np.full(base.size, 1.2), 0.5, rng.standard_normal(base.size)
+    )
     se = income.std() / math.sqrt(income.size)
     assert abs(income.mean() - 2.0) < 4 * se
     assert np.log(income).std() == pytest.approx(0.6, rel=0.01)
-    calm = funding.volatile_income(np.array([1.0, 3.0]), np.array([1.0, 0.0]), 0.0, rng)
+    calm = funding.volatile_income(np.array([1.0, 3.0]), np.array([1.0, 0.0]), 0.0, np.ones(2))
     assert calm.tolist() == [1.0, 3.0]
-    still = funding.volatile_income(np.array([1.0]), np.array([0.0]), 0.7, rng)
+    still = funding.volatile_income(np.array([1.0]), np.array([0.0]), 0.7, np.ones(1))
     assert still.tolist() == [1.0]
+
+
+@pytest.mark.parametrize("persistence", [0.0, 0.5, 0.9])
+def test_income_shocks_are_standard_normal_each_month_and_persist(persistence: float):
+    """AR(1): every month is N(0, 1) (so funding_volatility stays the monthly spread), the
+    correlation with last month is the persistence, and a year's mean has the spread of
+    twelve such months (sqrt(sum of r^|i-j|)/12: 0.29 independent, 0.83 at r = 0.9)."""
+    rng = np.random.default_rng(7)
+    months = [funding.income_shocks(None, persistence, 40_000, rng)]
+    for _ in range(23):
+        months.append(funding.income_shocks(months[-1], persistence, 40_000, rng))
+    z = np.array(months)
+    assert z.mean() == pytest.approx(0.0, abs=0.01)
+    assert z[0].std() == pytest.approx(1.0, abs=0.02) and z[-1].std() == pytest.approx(
+        1.0, abs=0.02
+    )
+    lag1 = np.mean([np.corrcoef(z[t], z[t + 1])[0, 1] for t in range(23)])
+    assert lag1 == pytest.approx(persistence, abs=0.02)
+    expected = math.sqrt(sum(persistence ** abs(i - j) for i in range(12) for j in range(12))) / 12
+    assert z[12:].mean(axis=0).std() == pytest.approx(expected, rel=0.03)
+
+
+def test_independent_income_shocks_are_the_raw_draws():
+    """Persistence 0 gives exactly the generator's draws, month after month."""
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    first = funding.income_shocks(None, 0.0, 5, a)
+    second = funding.income_shocks(first, 0.0, 5, a)
+    assert first.tolist() == b.standard_normal(5).tolist()
+    assert second.tolist() == b.standard_normal(5).tolist()
 
 
 def test_grant_contest_dissipates_as_tullock():

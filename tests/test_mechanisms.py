@@ -205,6 +205,14 @@ def test_C4_ngo_and_community_income_most_volatile():
     assert calm[Sector.GOVERNMENT] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_C4_lasting_income_shocks_make_years_vary_more():
+    """C4: income shocks that last (a grant won or lost for a year) make an NGO's annual
+    income vary more than independent months of the same monthly spread do: the
+    year-to-year revenue volatility reported for non-profits (income_persistence)."""
+    lasting = paired({"income_persistence": 0.9}, DEFAULT, "ngo_income_cv")
+    assert_increases(lasting, min_t=3.0)
+
+
 FUNDING_CUT = Shock(
     step=36,
     kind="funding_cut",
