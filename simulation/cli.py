@@ -357,8 +357,9 @@ def calibrate(
     ] = False,
     no_progress: NoProgress = False,
 ) -> None:
-    """Fit the parameters without a published value to the observed patterns (rejection
-    ABC); write the posterior, figures, a `calibrated` scenario and the held-out check."""
+    """Fit the parameters without a published value to the observed patterns
+    (regression-adjusted ABC); write the posterior, figures, a `calibrated` scenario and the
+    held-out check."""
     from .calibration.command import (
         QUICK,
         Budget,

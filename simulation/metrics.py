@@ -34,6 +34,7 @@ METRICS: tuple[str, ...] = (
     "government_accountability",
     "spending",
     "contribution_rate",
+    "cohort_contribution_rate",
     "leakage_share",
     "citizen_satisfaction",
     "trust_age_correlation",

@@ -1108,6 +1108,26 @@ class PartnershipModel(Model):
         return float(self.given[promise > 0].mean())
 
     @property
+    def cohort_contribution_rate(self) -> float:
+        """Mean share of its promise paid this month by the first month's pool members: the
+        organizations with a promise in the first month that had any, followed as a fixed
+        cohort in whatever pools they are in (0 when none of them is in a pool).
+
+        The laboratory's design (Fehr & Gaechter 2000: the same groups for ten periods) rather
+        than `contribution_rate`'s changing membership, whose mean holds up when those who give
+        little leave. The cohort is fixed the first time the property is read with a promise
+        in force; the model's recorder reads it every month, so that is the first such month.
+        """
+        promise = getattr(self, "_promise", None)
+        if promise is None or not (promise > 0).any():
+            return 0.0
+        cohort = getattr(self, "_contribution_cohort", None)
+        if cohort is None:
+            cohort = self._contribution_cohort = (promise > 0).any(axis=0)
+        held = (promise > 0) & cohort[None, :]
+        return float(self.given[held].mean()) if held.any() else 0.0
+
+    @property
     def leakage_share(self) -> float:
         """Share of government spending lost to leakage since the start (0 before any).
 

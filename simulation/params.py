@@ -178,7 +178,9 @@ class ModelParams(BaseModel):
         0.2,
         json_schema_extra=plausible(0.05, 0.5, "C4 lever; challenge-c4 raises it to 0.9"),
         description="Std. dev. of monthly income shocks; hits NGOs and communities most (C4). "
-        "Plausible range 0.05-0.5 (a lever; no source for a town's social funding).",
+        "Plausible range 0.05-0.5 (a lever; no source for a town's social funding). How much a "
+        "year's income varies depends on income_persistence too: with independent months an "
+        "NGO's annual income CV is only about 0.01-0.09 over this range (`ngo_income_cv`).",
     )
     income_persistence: Unit = Field(
         0.0,

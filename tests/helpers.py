@@ -237,9 +237,14 @@ class LabGame:
     model: PartnershipModel
 
 
-def lab_game(*, sanction_rate: float, seed: int, groups: int = 25, rounds: int = 10) -> LabGame:
-    """Play `rounds` rounds of the game in the model itself, `groups` groups of four."""
-    model = PartnershipModel(rng=seed, n_ngo=4 * groups, sanction_rate=sanction_rate, **LAB)
+def lab_game(
+    *, sanction_rate: float, seed: int, groups: int = 25, rounds: int = 10, **params: Any
+) -> LabGame:
+    """Play `rounds` rounds of the game in the model itself, `groups` groups of four
+    (`params`: further model parameters, e.g. the conditional cooperators' slope)."""
+    model = PartnershipModel(
+        rng=seed, n_ngo=4 * groups, sanction_rate=sanction_rate, **{**LAB, **params}
+    )
     orgs = model.organizations
     pools = [model.form_partnership(orgs[4 * g : 4 * g + 4], formal=True) for g in range(groups)]
     given, mpcr = [], []

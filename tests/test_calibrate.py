@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.calibration.posterior import abc_reject, pattern_shares
+from simulation.calibration.posterior import (
+    abc_reject,
+    parameter_table,
+    pattern_shares,
+    weighted_quantile,
+)
 from simulation.experiments.patterns import load_patterns
 from simulation.params import plausible_ranges
 from simulation.scenario import load_scenario
@@ -45,8 +50,10 @@ def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Pa
         assert posterior[name].between(low, high).all(), name
     calibrated = load_scenario(out / "calibrated.toml")
     assert calibrated.name == "calibrated" and calibrated.model.n_citizens == 300
-    for name in ranges:  # the posterior median; integer parameters rounded
-        value, median = getattr(calibrated.model, name), posterior[name].median()
+    assert (out / "rejection.parquet").is_file() and "weight" in posterior
+    for name in ranges:  # the weighted posterior median; integer parameters rounded
+        value = getattr(calibrated.model, name)
+        median = weighted_quantile(posterior[name].to_numpy(), 0.5, posterior["weight"].to_numpy())
         assert value == (round(median) if isinstance(value, int) else pytest.approx(median))
     check = pd.read_csv(out / "check.csv")
     assert set(check["pattern"]) == {p.id for p in load_patterns()}
@@ -115,10 +122,10 @@ def test_rejection_keeps_the_points_closest_in_tolerance_units() -> None:
             )
     runs = pd.DataFrame(rows)
     post = abc_reject(runs, ["x"], patterns, accept=0.5)
-    assert list(post.sample["point_id"]) == [0, 2]
+    assert list(post.accepted["point_id"]) == [0, 2]
     assert post.threshold == pytest.approx(np.sqrt(0.5**2 / 2))
     shares = pattern_shares(runs, post, patterns).set_index("pattern")
-    assert shares.loc[a.id, "posterior_share_of_runs_met"] == 1.0
+    assert shares.loc[a.id, "accepted_share_of_runs_met"] == 1.0
     assert shares.loc[a.id, "prior_share_of_runs_met"] == 0.5
 
 
@@ -148,3 +155,67 @@ def test_prim_says_why_it_found_nothing() -> None:
     points = pd.DataFrame({"a": np.linspace(0, 1, 50), "welfare_gain": 0.01})
     found = discover(points, ["a"])
     assert found.boxes.empty and "only 0" in found.note
+
+
+def _synthetic_design(target: float, n: int = 2000) -> tuple[pd.DataFrame, list]:
+    """A design where the statistic is 2 a + noise and b is ignored: the regression
+    adjustment must find a from the statistic and leave b at its prior."""
+    from simulation.experiments.patterns import Pattern
+
+    rng = np.random.default_rng(7)
+    a, b = rng.random(n), rng.random(n)
+    pattern = Pattern(
+        id="synthetic",
+        level="town",
+        use="calibration",
+        observed="x",
+        source="x",
+        evidence="verified",
+        metric="community_welfare",
+        statistic="final",
+        target=target,
+        tolerance=0.2,
+    )
+    runs = pd.DataFrame(
+        {
+            "point_id": np.arange(n),
+            "status": "ok",
+            "a": a,
+            "b": b,
+            "synthetic": 2.0 * a + rng.normal(0.0, 0.05, n),
+        }
+    )
+    return runs, [pattern]
+
+
+def test_regression_adjustment_centres_on_the_truth_and_narrows() -> None:
+    runs, patterns = _synthetic_design(target=0.6)  # statistic 0.6 <=> a = 0.3
+    ranges = {"a": (0.0, 1.0), "b": (0.0, 1.0)}
+    post = abc_reject(runs, ["a", "b"], patterns, accept=0.3, ranges=ranges)
+    assert post.adjusted
+    w = post.sample["weight"].to_numpy()
+    adjusted, rejected = post.sample["a"].to_numpy(), post.accepted["a"].to_numpy()
+    assert np.average(adjusted, weights=w) == pytest.approx(0.3, abs=0.01)
+    assert adjusted.std() < 0.5 * rejected.std()
+    table = parameter_table(post, ranges).set_index("parameter")
+    assert table.loc["a", "median"] == pytest.approx(0.3, abs=0.01)
+    assert table.loc["a", "sd_ratio"] < 0.5 * table.loc["a", "rejection_sd_ratio"]
+    assert table.loc["b", "sd_ratio"] > 0.85  # ignored by the statistic: about the prior
+    assert table.loc["b", "median"] == pytest.approx(0.5, abs=0.1)
+    assert post.centre()["a"] == pytest.approx(0.3, abs=0.01)
+
+
+def test_adjusted_values_stay_inside_the_prior_when_the_pattern_is_out_of_reach() -> None:
+    runs, patterns = _synthetic_design(target=3.0)  # a = 1.5: beyond the prior's edge
+    ranges = {"a": (0.0, 1.0), "b": (0.0, 1.0)}
+    post = abc_reject(runs, ["a", "b"], patterns, accept=0.1, ranges=ranges)
+    assert post.sample["a"].between(0.0, 1.0, inclusive="neither").all()
+    assert post.sample["a"].median() > 0.95  # pushed to the edge it extrapolates towards
+
+
+def test_too_few_accepted_points_leave_the_rejection_sample_unadjusted() -> None:
+    runs, patterns = _synthetic_design(target=0.6, n=20)
+    post = abc_reject(runs, ["a", "b"], patterns, accept=0.1, ranges={"a": (0, 1), "b": (0, 1)})
+    assert not post.adjusted and len(post.sample) == 2
+    assert (post.sample["a"].to_numpy() == post.accepted["a"].to_numpy()).all()
+    assert (post.sample["weight"] == 1.0).all()

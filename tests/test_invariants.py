@@ -30,6 +30,7 @@ SHARES = (
     "awareness",
     "government_accountability",
     "contribution_rate",
+    "cohort_contribution_rate",
     "leakage_share",
     "citizen_satisfaction",
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import lab_game
 
 from simulation import PartnershipModel
 from simulation.audit import missing_share
@@ -93,3 +94,35 @@ def test_patterns_share_runs_and_an_effect_is_the_paired_difference() -> None:
     assert stats[audit.id] == pytest.approx(full - usual)
     table = summarize_statistics([audit], [stats, stats], 12)
     assert table.loc[0, "met"] and table.loc[0, "replicates"] == 2
+
+
+def test_cohort_contribution_rate_follows_the_first_months_members() -> None:
+    model = PartnershipModel(rng=5, formal_share=0.0, **TOWN)
+    while model.cohort_contribution_rate == 0.0 and model.steps < 12:
+        model.step()
+    cohort = (model._promise > 0).any(axis=0)
+    assert cohort.any()
+    for _ in range(6):
+        model.step()
+        held = (model._promise > 0) & cohort[None, :]
+        expected = model.given[held].mean() if held.any() else 0.0
+        assert model.cohort_contribution_rate == pytest.approx(expected)
+    none = _frame(6, partnering_rate=0.0)["cohort_contribution_rate"]
+    assert (none == 0.0).all()
+
+
+def test_contribution_rule_decays_in_the_laboratory_design() -> None:
+    """The pattern `cooperation-decays-without-sanctions` is held out because the town's pools
+    differ from the laboratory's; in the laboratory's design (the model itself, fixed groups
+    of four, MPCR 0.4, no sanctions) the decay over ten rounds must meet it, and conditional
+    cooperators who match less than their partners' mean (Fischbacher & Gaechter 2010) must
+    end lower."""
+    pattern = next(p for p in load_patterns() if p.id == "cooperation-decays-without-sanctions")
+    low, high = pattern.interval
+    for seed in (1, 2):
+        given = {
+            s: lab_game(sanction_rate=0.0, seed=seed, cooperation_slope=s).given for s in (0.7, 1.0)
+        }
+        assert low <= given[1.0][-1] - given[1.0][0] <= high, given
+        assert low <= given[0.7][-1] - given[0.7][0] <= high, given
+        assert given[0.7][-1] < 0.7 * given[1.0][-1], given

@@ -103,6 +103,25 @@ def test_draws_are_reproducible_and_without_repeats(tmp_path: Path) -> None:
     assert [(d.point_id, d.seed) for d in more[:4]] == [(d.point_id, d.seed) for d in a]
 
 
+def test_draws_follow_the_adjusted_posteriors_weights(tmp_path: Path) -> None:
+    """Rows are drawn in proportion to the regression adjustment's weights; weight 0 never."""
+    path = tiny_posterior(tmp_path / "p.parquet")
+    frame = pd.read_parquet(path)
+    frame["weight"] = [0.0, 1.0, 1.0, 1.0, 1.0, 20.0]
+    frame.to_parquet(path, index=False)
+    post = read_posterior(path)
+    assert post.size == 5
+    firsts = [choose_draws(post, 2, root_seed=s)[0].point_id for s in range(300)]
+    heavy, zero = int(frame["point_id"].iloc[5]), int(frame["point_id"].iloc[0])
+    assert firsts.count(heavy) > 200  # 20 / 24 of first picks expected
+    every = [d.point_id for s in range(50) for d in choose_draws(post, 5, root_seed=s)]
+    assert zero not in every
+    a, more = choose_draws(post, 3, root_seed=9), choose_draws(post, 5, root_seed=9)
+    assert [d.point_id for d in more[:3]] == [d.point_id for d in a]
+    with pytest.raises(ExperimentError, match="allowed: 2 to 5"):
+        choose_draws(post, 6, root_seed=9)
+
+
 def test_draw_parameters_yield_to_what_defines_an_arm(tmp_path: Path) -> None:
     exp = load_experiment(tiny_experiment(tmp_path))
     post = read_posterior(tiny_posterior(tmp_path / "p.parquet"))
@@ -244,6 +263,8 @@ def test_shipped_claims_file_is_valid() -> None:
         ("good", 1, "allowed: 2 to 6"),
         ("good", 7, "allowed: 2 to 6"),
         ("fifo", 2, "not a regular file"),
+        ("weight", 2, "column weight: finite values >= 0"),
+        ("weight-text", 2, "column weight: type"),
     ],
 )
 def test_bad_posterior_input_exit_2_nothing_written(  # noqa: PLR0917 (pytest fixtures)
@@ -259,7 +280,7 @@ def test_bad_posterior_input_exit_2_nothing_written(  # noqa: PLR0917 (pytest fi
     monkeypatch.chdir(tmp_path)
     tiny_experiment(tmp_path)
     path = tmp_path / f"{case}.parquet"
-    if case in ("good", "range", "columns"):
+    if case in ("good", "range", "columns", "weight", "weight-text"):
         tiny_posterior(path)
     if case == "text":
         path.write_text("not parquet")
@@ -267,6 +288,10 @@ def test_bad_posterior_input_exit_2_nothing_written(  # noqa: PLR0917 (pytest fi
         os.mkfifo(path)
     if case == "columns":
         pd.read_parquet(path).drop(columns="distance").to_parquet(path)
+    if case.startswith("weight"):
+        frame = pd.read_parquet(path)
+        frame["weight"] = [1.0, -0.5, 1.0, 1.0, 1.0, 1.0] if case == "weight" else "heavy"
+        frame.to_parquet(path)
     if case == "range":
         frame = pd.read_parquet(path)
         frame.loc[2, "join_chance"] = 7.0

@@ -28,6 +28,7 @@ OUTPUT_FILES = frozenset(
         DESIGN,
         CHECK,
         "posterior.parquet",
+        "rejection.parquet",
         "parameters.csv",
         "pattern_shares.csv",
         "check.csv",

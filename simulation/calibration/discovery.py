@@ -90,8 +90,8 @@ def summary_lines(found: Discovery, posterior: pd.DataFrame) -> list[str]:
         "## Where partnerships fail to raise welfare (PRIM scenario discovery)",
         "",
         f"{found.cases} of {found.points} design points ({found.cases / max(found.points, 1):.0%}"
-        f") and {share:.0%} of the posterior sample show no welfare gain over the same town "
-        "without partnerships (mean over seeds).",
+        f") and {share:.0%} of the accepted (rejection) points show no welfare gain over the "
+        "same town without partnerships (mean over seeds).",
         "",
     ]
     if found.note:

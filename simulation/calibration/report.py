@@ -28,22 +28,41 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 
 def marginals_figure(posterior: Posterior, ranges: Mapping[str, tuple[float, float]]) -> Any:
-    """One panel per parameter: the posterior's histogram on the prior's range, the uniform
-    prior as a dashed line (a flat posterior learned nothing)."""
+    """One panel per parameter: the adjusted posterior's weighted histogram on the prior's
+    range, the rejection sample's as an outline (a diagnostic), the uniform prior as a dashed
+    line (a flat posterior learned nothing)."""
     names = posterior.parameters
     rows = math.ceil(len(names) / GRID_COLUMNS)
     with print_style():
         fig, axes = new_figure(rows, GRID_COLUMNS, row_height=1.9)
         for ax, name in zip(axes.flat, names, strict=False):
             low, high = ranges[name]
-            ax.hist(posterior.sample[name], bins=12, range=(low, high), density=True, color="C0")
+            ax.hist(
+                posterior.sample[name],
+                bins=12,
+                range=(low, high),
+                density=True,
+                weights=posterior.sample["weight"],
+                color="C0",
+            )
+            ax.hist(
+                posterior.accepted[name],
+                bins=12,
+                range=(low, high),
+                density=True,
+                histtype="step",
+                color="C1",
+            )
             ax.axhline(1.0 / (high - low), color="black", ls="--", lw=1.0)
             ax.set(xlim=(low, high), title=name, ylim=(0, None))
             ax.locator_params(axis="x", nbins=4)
         for ax in axes.flat[len(names) :]:
             ax.set_visible(False)
         axes[0, 0].set_ylabel("density")
-        fig.suptitle(f"Posterior ({len(posterior.sample)} points) vs uniform prior (dashed)")
+        fig.suptitle(
+            f"Adjusted posterior (filled, {len(posterior.sample)} points), rejection sample "
+            "(outline) and uniform prior (dashed)"
+        )
     return fig
 
 
@@ -56,11 +75,12 @@ def pair_parameters(table: pd.DataFrame) -> list[str]:
 def pairs_figure(
     posterior: Posterior, ranges: Mapping[str, tuple[float, float]], names: Sequence[str]
 ) -> Any:
-    """Scatter of accepted points for each pair of `names`, histograms on the diagonal."""
+    """Scatter of the adjusted posterior for each pair of `names` (zero-weight points left
+    out), weighted histograms on the diagonal."""
     k = len(names)
     with print_style():
         fig, axes = new_figure(k, k, row_height=6.3 / max(k, 1) if k > 2 else 2.4)
-        sample = posterior.sample
+        sample = posterior.sample[posterior.sample["weight"] > 0]
         for i, yi in enumerate(names):
             for j, xj in enumerate(names):
                 ax = axes[i, j]
@@ -68,7 +88,9 @@ def pairs_figure(
                     ax.set_visible(False)
                     continue
                 if i == j:
-                    ax.hist(sample[xj], bins=10, range=ranges[xj], color="C0")
+                    ax.hist(
+                        sample[xj], bins=10, range=ranges[xj], weights=sample["weight"], color="C0"
+                    )
                     ax.set_ylim(0, None)
                 else:
                     ax.scatter(sample[xj], sample[yi], s=6, color="C0")
@@ -83,7 +105,7 @@ def pairs_figure(
                     ax.set_ylabel(yi)
                 elif j > 0:
                     ax.tick_params(labelleft=False)
-        fig.suptitle("Posterior pairs (parameters the patterns narrowed most)")
+        fig.suptitle("Adjusted posterior pairs (parameters the patterns narrowed most)")
     return fig
 
 
@@ -140,18 +162,32 @@ def report_markdown(
     """The calibration report: budget, posterior, patterns met, held-out patterns."""
     validation = check[check["use"] == "validation"]
     met = int(validation["met"].sum())
+    if posterior.adjusted:
+        method = (
+            "the posterior is the accepted points regression-adjusted (Beaumont, Zhang & "
+            "Balding 2002: weighted local-linear regression of each parameter's logit on the "
+            "patterns' z, Epanechnikov weights; posterior.parquet, column weight); the "
+            "rejection sample (rejection.parquet) is a diagnostic"
+        )
+    else:
+        method = (
+            "too few accepted points to regress on every calibration pattern: the posterior "
+            "is the rejection sample, unadjusted, equal weights"
+        )
     lines = [
-        "# Calibration (rejection ABC)",
+        "# Calibration (regression-adjusted ABC)",
         "",
         *(f"- {k}: {v}" for k, v in settings.items()),
-        f"- accepted: {len(posterior.sample)} of {len(posterior.points)} design points "
+        f"- accepted: {len(posterior.accepted)} of {len(posterior.points)} design points "
         f"(distance <= {posterior.threshold:.3g}; distance = root mean square of "
         "(statistic - target) / tolerance over the calibration patterns)",
+        f"- {method}",
         "",
         "## Posterior of each parameter (uniform prior on the plausible range)",
         "",
-        "sd_ratio: posterior standard deviation over the prior's; near 1, the patterns say "
-        "little about the parameter.",
+        "median, q05, q95, sd_ratio: the adjusted posterior (weighted); sd_ratio is its "
+        "standard deviation over the prior's, near 1 the patterns say little about the "
+        "parameter. rejection_sd_ratio: the same for the rejection sample (diagnostic).",
         "",
         _md_table(parameters),
         "",
@@ -159,6 +195,11 @@ def report_markdown(
         "parameters the patterns narrowed most; the others are in marginals.png).",
         "",
         "## Calibration patterns: share of runs that meet each",
+        "",
+        "prior: every design run; accepted: the runs of the rejection sample's points (the "
+        "adjusted values themselves were not run: the check below runs their median). A "
+        "pattern that no design run meets is out of the model's reach over the prior, and "
+        "the adjustment extrapolates it to the prior's edge.",
         "",
         _md_table(shares),
         "",
@@ -175,10 +216,21 @@ def report_markdown(
     return "\n".join(lines)
 
 
-def posterior_parquet(posterior: Posterior) -> bytes:
-    """The posterior sample (accepted points, closest first) as Parquet bytes."""
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as Parquet bytes, without its index."""
     import io
 
     buffer = io.BytesIO()
-    posterior.sample.reset_index(drop=True).to_parquet(buffer, index=False)
+    frame.reset_index(drop=True).to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def posterior_parquet(posterior: Posterior) -> bytes:
+    """The posterior: one row per accepted point, closest first, its parameters adjusted,
+    its Epanechnikov `weight`, and the statistics of the design point it came from."""
+    return parquet_bytes(posterior.sample)
+
+
+def rejection_parquet(posterior: Posterior) -> bytes:
+    """The rejection sample (the accepted design points as run), a diagnostic."""
+    return parquet_bytes(posterior.accepted)

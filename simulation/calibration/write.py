@@ -64,14 +64,16 @@ def write_outputs(
     found = discover(posterior.points, list(posterior.parameters))
     files = {
         "posterior.parquet": report.posterior_parquet(posterior),
+        "rejection.parquet": report.rejection_parquet(posterior),
         "parameters.csv": params.to_csv(index=False),
         "pattern_shares.csv": shares.to_csv(index=False),
         "check.csv": check.to_csv(index=False),
         "prim_boxes.csv": found.boxes.to_csv(index=False),
         "calibrated.toml": report.scenario_toml(
             calibrated,
-            f"Posterior median of a rejection-ABC calibration on {plan.patterns_file.name} "
-            f"({len(posterior.sample)} accepted points); see report.md beside this file.",
+            f"Weighted posterior median of a regression-adjusted ABC calibration on "
+            f"{plan.patterns_file.name} ({len(posterior.sample)} accepted points); see "
+            "report.md beside this file.",
         ),
         "report.md": report.report_markdown(
             settings=settings,
@@ -81,7 +83,7 @@ def write_outputs(
             posterior=posterior,
             pairs=pairs,
             notes=notes(plan),
-            discovery=summary_lines(found, posterior.sample),
+            discovery=summary_lines(found, posterior.accepted),
         ),
     }
     for name, data in files.items():

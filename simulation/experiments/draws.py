@@ -1,12 +1,14 @@
 """Parameter draws from a calibration posterior, for experiments under parameter uncertainty.
 
 A posterior is the `posterior.parquet` that `partnership calibrate` writes: one row per
-accepted design point (`point_id`, `distance`, the calibrated parameters, the pattern
-statistics).  An experiment run "under the posterior" picks K of those rows with its own
-root seed, so the same command picks the same rows on any machine, and runs every arm once
-per row.  Within a draw every arm shares its seeds (common random numbers); each draw gets
-its own root seed, derived from the experiment's, so draws are independent replicates of
-the whole experiment.
+accepted design point (`point_id`, `distance`, the calibrated parameters regression-adjusted,
+their `weight`, the pattern statistics of the design point).  An experiment run "under the
+posterior" picks K of those rows with its own root seed, with probability in proportion to
+their weight and without repeats (a row of weight 0 is never picked), so the same command
+picks the same rows on any machine, and runs every arm once per row.  A file without a
+`weight` column (a rejection sample) weighs its rows equally.  Within a draw every arm
+shares its seeds (common random numbers); each draw gets its own root seed, derived from
+the experiment's, so draws are independent replicates of the whole experiment.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from simulation.scenario import MAX_SEED, resolve
 
 MAX_POSTERIOR_BYTES = 50_000_000
 REQUIRED = ("point_id", "distance")  # what marks a file as a calibration's posterior
+WEIGHT = "weight"  # the regression-adjusted posterior's weights (absent: equal weights)
 ALLOWED = "the posterior.parquet that 'partnership calibrate' writes"
 
 
@@ -41,6 +44,7 @@ class Posterior:
     sha256: str
     parameters: pd.DataFrame  # one row per accepted point; index point_id
     missing: tuple[str, ...]  # calibrated parameters the file lacks (held at defaults)
+    weights: np.ndarray  # one per row, >= 0 (equal when the file has none)
 
     @property
     def shown(self) -> str:
@@ -55,8 +59,8 @@ class Posterior:
 
     @property
     def size(self) -> int:
-        """Number of posterior points."""
-        return len(self.parameters)
+        """Number of posterior points that can be drawn (positive weight)."""
+        return int(np.count_nonzero(self.weights))
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,20 @@ def read_posterior(path: Path, label: str = "--posterior") -> Posterior:
     params = pd.DataFrame.from_dict(rows, orient="index")[names]
     params.index.name = "point_id"
     missing = tuple(n for n in ranges if n not in names)
-    return Posterior(path, digest, params, missing)
+    return Posterior(path, digest, params, missing, _weights(frame, where))
+
+
+def _weights(frame: pd.DataFrame, where: str) -> np.ndarray:
+    """The rows' weights: the `weight` column (finite, >= 0, some positive), else equal."""
+    if WEIGHT not in frame.columns:
+        return np.ones(len(frame))
+    column = frame[WEIGHT]
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        raise _refuse(where, f"column {WEIGHT}: type {column.dtype} (a number expected)")
+    weights = column.to_numpy(dtype=float)
+    if not (np.isfinite(weights) & (weights >= 0)).all() or not (weights > 0).any():
+        raise _refuse(where, f"column {WEIGHT}: finite values >= 0, some positive, expected")
+    return weights
 
 
 def check_draws(posterior: Posterior, draws: int, label: str = "--draws") -> None:
@@ -149,7 +166,7 @@ def check_draws(posterior: Posterior, draws: int, label: str = "--draws") -> Non
     if not 2 <= draws <= posterior.size:
         raise ExperimentError(
             f"{label} {draws}: out of range for {posterior.path} (allowed: 2 to "
-            f"{posterior.size}, the number of posterior points)"
+            f"{posterior.size}, the number of posterior points of positive weight)"
         )
 
 
@@ -159,12 +176,24 @@ def draw_seed(root_seed: int, index: int) -> int:
     return int(state[0]) % MAX_SEED
 
 
+def draw_order(weights: np.ndarray, root_seed: int) -> np.ndarray:
+    """Every row of positive weight in the order a generator seeded with `root_seed` picks
+    them without repeats, each pick in proportion to weight (Efraimidis & Spirakis 2006:
+    sort by u^(1/w), u uniform).  Equal weights: one seeded permutation."""
+    rng = np.random.default_rng(root_seed)
+    if np.all(weights == weights[0]):
+        return rng.permutation(weights.size)
+    keys = rng.random(weights.size) ** (1.0 / np.maximum(weights, 1e-300))
+    ranked = np.argsort(-keys, kind="stable")
+    return ranked[weights[ranked] > 0]
+
+
 def choose_draws(posterior: Posterior, draws: int, root_seed: int) -> list[Draw]:
-    """K posterior points chosen without repeats by a generator seeded with `root_seed`: the
-    first K of one seeded permutation, so fewer draws are the first of more (a run with more
-    draws reuses the runs of one with fewer)."""
+    """K posterior points chosen without repeats and in proportion to their weight by a
+    generator seeded with `root_seed`: the first K of one seeded order, so fewer draws are
+    the first of more (a run with more draws reuses the runs of one with fewer)."""
     check_draws(posterior, draws)
-    picks = np.random.default_rng(root_seed).permutation(posterior.size)[:draws]
+    picks = draw_order(posterior.weights, root_seed)[:draws]
     out = []
     for i, row in enumerate(picks):
         pid = int(posterior.parameters.index[row])
