@@ -44,7 +44,7 @@ from .audit import missing_share
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
-from .partner_kernels import partner_observations
+from .partner_kernels import best_runners, member_trust, pair_mean, partner_observations
 from .partnership import (
     GOVERNANCE_CODES,
     KIND_CODES,
@@ -414,9 +414,7 @@ class PartnershipModel(Model):
     # 4. contributions -------------------------------------------------------
     def _member_trust(self, m: np.ndarray) -> np.ndarray:
         """(P x O): each member's mean trust in its fellow members (1 for a lone host)."""
-        size = m.sum(axis=1, keepdims=True)
-        summed = m @ self.trust.T - m  # drop trust in oneself (the diagonal is 1)
-        return np.where(size > 1, summed / np.maximum(size - 1, 1), 1.0) * m
+        return member_trust(m, self.trust)
 
     def _contribute(self, spend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Members decide what share of their promise to give; formal pools fine shortfalls.
@@ -521,9 +519,7 @@ class PartnershipModel(Model):
         expected = table["beliefs"]
         self._update_trust(size[:, 0], chosen, expected)
         expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
-        n = size[:, 0]
-        within = ((m @ self.trust) * m).sum(axis=1) - n
-        table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
+        table["mean_trust"][:] = pair_mean(m, self.trust)
 
     def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences to trust: every member of a partnership of `size`
@@ -602,10 +598,8 @@ class PartnershipModel(Model):
         `governance_cost` of what they spend, more under an NAO.
         """
         p, m, table = self.p, self._m, self.table
-        size = m.sum(axis=1)
-        cross = ((m @ self.alignment) * m).sum(axis=1) - size
-        consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
-        network = size + (table["volunteers"] > 0)  # volunteers count as one more member
+        consensus = pair_mean(m, self.alignment)
+        network = m.sum(axis=1) + (table["volunteers"] > 0)  # volunteers count as one more member
         fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
         nao = mode == GOVERNANCE_CODES[Governance.NAO]
@@ -627,8 +621,7 @@ class PartnershipModel(Model):
         """
         m = self._m
         if self.p.division_of_labour:
-            masked = np.where(m[:, :, None] > 0, self.expertise[None, :, :], -1.0)
-            return Runners(best=masked.argmax(axis=1))
+            return Runners(best=best_runners(m, self.expertise))
         share = weights / weights.sum(axis=1, keepdims=True)
         return Runners(shares=np.repeat(share[:, :, None], len(DOMAINS), axis=2))
 

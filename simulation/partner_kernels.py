@@ -88,6 +88,68 @@ def partner_observations(
     return trustors, trustees, good
 
 
+@njit(cache=True)
+def member_trust(membership: np.ndarray, trust: np.ndarray) -> np.ndarray:
+    """(P x O): each member's mean trust in its fellow members, 1 for a lone member, 0 for
+    non-members; trust[i, j] summed over fellow members j in organization order."""
+    n_pools, n_orgs = membership.shape
+    out = np.zeros((n_pools, n_orgs))
+    for k in range(n_pools):
+        size = 0
+        for o in range(n_orgs):
+            size += membership[k, o] > 0
+        for i in range(n_orgs):
+            if membership[k, i] <= 0:
+                continue
+            if size < 2:
+                out[k, i] = 1.0
+                continue
+            total = 0.0
+            for j in range(n_orgs):
+                if j != i and membership[k, j] > 0:
+                    total += trust[i, j]
+            out[k, i] = total / (size - 1)
+    return out
+
+
+@njit(cache=True)
+def pair_mean(membership: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """(P,): mean of matrix[i, j] over the ordered pairs of distinct members of each pool
+    (row-major in organization order), 1 for a pool of fewer than two."""
+    n_pools, n_orgs = membership.shape
+    out = np.ones(n_pools)
+    for k in range(n_pools):
+        size = 0
+        total = 0.0
+        for i in range(n_orgs):
+            if membership[k, i] <= 0:
+                continue
+            size += 1
+            for j in range(n_orgs):
+                if j != i and membership[k, j] > 0:
+                    total += matrix[i, j]
+        if size > 1:
+            out[k] = total / (size * (size - 1))
+    return out
+
+
+@njit(cache=True)
+def best_runners(membership: np.ndarray, expertise: np.ndarray) -> np.ndarray:
+    """(P x D): the member with most expertise in each domain (the first in organization
+    order on a tie; organization 0 for a pool without members)."""
+    n_pools, n_orgs = membership.shape
+    n_domains = expertise.shape[1]
+    best = np.zeros((n_pools, n_domains), dtype=np.int64)
+    for k in range(n_pools):
+        for d in range(n_domains):
+            top = -1.0
+            for o in range(n_orgs):
+                if membership[k, o] > 0 and expertise[o, d] > top:
+                    top = expertise[o, d]
+                    best[k, d] = o
+    return best
+
+
 def load() -> None:
     """Compile every kernel here, or load it from numba's on-disk cache, on empty inputs of
     the types the model passes: a sweep worker pays this start-up before its first run."""
@@ -106,3 +168,6 @@ def load() -> None:
         0.0,
         0.0,
     )
+    member_trust(empty, np.zeros((1, 1)))
+    pair_mean(empty, np.zeros((1, 1)))
+    best_runners(empty, np.zeros((1, 4)))
