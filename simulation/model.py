@@ -44,7 +44,16 @@ from .audit import missing_share
 from .funding import FundingShocks, grant_contest, volatile_income
 from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
-from .partner_kernels import best_runners, member_trust, pair_mean, partner_observations
+from .partner_kernels import (
+    best_runners,
+    member_trust,
+    pair_mean,
+    partner_observations,
+    pool_returns,
+    update_beliefs,
+    update_ties,
+    update_values,
+)
 from .partnership import (
     GOVERNANCE_CODES,
     KIND_CODES,
@@ -511,14 +520,10 @@ class PartnershipModel(Model):
         pair that meets in several partnerships has one experience a month.
         """
         m = self._m
-        size = m.sum(axis=1, keepdims=True)
-        others = np.where(size > 1, (chosen.sum(axis=1, keepdims=True) - chosen), 0.0)
-        others = others / np.maximum(size - 1, 1)
-        memory = self.p.belief_memory
         table = self.table
         expected = table["beliefs"]
-        self._update_trust(size[:, 0], chosen, expected)
-        expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
+        self._update_trust(m.sum(axis=1), chosen, expected)
+        update_beliefs(m, chosen, expected, self.p.belief_memory)
         table["mean_trust"][:] = pair_mean(m, self.trust)
 
     def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
@@ -746,20 +751,23 @@ class PartnershipModel(Model):
         would get keeping the money (the loner's payoff, Hauert et al. 2002). Members act
         on last month's r; a running average of payoffs decides whether a pool is worth it.
         """
-        m = self._m
-        pool_value = net * (focus * run_factor * quality / UNIT_COST).sum(axis=1)
-        solo_value = (self.priorities * factor * self.expertise / UNIT_COST).sum(axis=1)
-        size = np.maximum(m.sum(axis=1), 1.0)
-        mean_solo = (m * solo_value[None, :]).sum(axis=1) / size
-        r = np.where(pool > 0, pool_value / np.maximum(mean_solo, 1e-300), 1.0)
+        m, table = self._m, self.table
+        r = pool_returns(
+            m,
+            pool,
+            net,
+            focus,
+            run_factor,
+            quality,
+            self.priorities,
+            factor,
+            self.expertise,
+            UNIT_COST,
+        )
         payoff = member_payoffs(self._promise, self._paid, r)
-        ratio = payoff / np.maximum(self._promise, 1e-300)
-        table = self.table
-        values = table["values"]
-        update = (m > 0) & (self._promise > 0) & (size[:, None] > 1)
-        memory = self.p.value_memory
-        values[:] = np.where(update, memory * values + (1.0 - memory) * ratio, values)
-        table["value_ratio"][:] = (values * m).sum(axis=1) / size
+        table["value_ratio"][:] = update_values(
+            m, self._promise, payoff, table["values"], self.p.value_memory
+        )
         table["pool_return"][:] = r
         table["payoffs"][:] = payoff
         table["pool"][:] = pool
@@ -769,12 +777,8 @@ class PartnershipModel(Model):
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
         """Partners' ties strengthen and fade (B4); news travels faster in a partnered town."""
-        together = (self._m.T @ self._m) > 0
-        np.fill_diagonal(together, False)
         p = self.p
-        self.ties *= p.tie_decay
-        self.ties[self.ties < p.tie_min] = 0.0
-        self.ties = np.where(together, self.ties + p.tie_gain * (1.0 - self.ties), self.ties)
+        self.ties = update_ties(self.ties, self._m, p.tie_decay, p.tie_min, p.tie_gain)
         n_org = len(self.organizations)
         linked = int(np.count_nonzero(self._m[self.table["linked"]].any(axis=0)))
         self.citizens.spread_awareness(p.info_spread, p.awareness_forgetting, p.served_awareness)
