@@ -73,6 +73,12 @@ UNIT_COST = np.array([1.0, 1.0, 2.0, 1.5])  # money per service unit: health .. 
 NEGLIGIBLE_SPENDING = 1e-9  # share of the town's funding under which nothing was spent
 
 
+def _mean(values: np.ndarray, indices: list[int]) -> float:
+    """Mean of `values` at a few `indices`, summed in order: a partnership's handful of
+    members, where numpy's fancy indexing and mean would cost ten times the sum."""
+    return float(sum(values[i] for i in indices) / len(indices))
+
+
 @dataclass(frozen=True)
 class Event:
     """Something a person would want narrated: a partnership formed or ended, a shock hit."""
@@ -341,7 +347,7 @@ class PartnershipModel(Model):
             if not ps.volunteers.size
             and len(ps.members) < p.max_members
             and ps.kind in {kind_of(org.sector, m.sector) for m in ps.members}
-            and self.trust[ps.indices, org.index].mean() >= p.trust_threshold
+            and _mean(self.trust[:, org.index], ps.indices) >= p.trust_threshold
         ]
         if joinable and self.rng.random() < p.join_chance:
             self._join(joinable[0], org)
@@ -398,7 +404,7 @@ class PartnershipModel(Model):
         poor months must use up before it judges the pool not worth it (the honeymoon of
         Fichman & Levinthal 1991)."""
         others = [o.index for o in ps.members if o is not org]
-        ps.beliefs[org.index] = float(self.trust[org.index, others].mean()) if others else 1.0
+        ps.beliefs[org.index] = _mean(self.trust[org.index], others) if others else 1.0
         ps.values[org.index] = WORTH_IT + self.p.goodwill
 
     def citizen(self, index: int) -> Citizen:
@@ -690,26 +696,21 @@ class PartnershipModel(Model):
     ) -> Channels:
         """Organizations alone (uncoordinated) and pools: formal pools keep all their cases
         on the shared list (B3), informal ones the share `informal_strength` (D2)."""
-        p, parts = self.p, self.partnerships
-        linked = self.table["linked"].astype(float)
+        p, table = self.p, self.table
+        targeting = self.targeting
         pool_tau = np.minimum(
             1.0,
-            (self._m * self.targeting[None, :]).max(axis=1, initial=0.0)
-            + p.participation_targeting * self.participation_rate * linked,
+            (self._m * targeting).max(axis=1, initial=0.0)
+            + p.participation_targeting * self.participation_rate * table["linked"],
         )
-        share = np.where(self.table["formal"], 1.0, p.informal_strength)[:, None]
-        n = len(parts)
+        share = np.where(table["formal"], 1.0, p.informal_strength)[:, None]
+        coordinated = np.zeros(len(targeting) + 2 * table.n, dtype=bool)
+        coordinated[len(targeting) : len(targeting) + table.n] = p.coordination
         return Channels(
-            units=np.vstack([solo_units, share * pool_units, (1.0 - share) * pool_units]),
-            quality=np.vstack([self.expertise, pool_quality, pool_quality]),
-            targeting=np.concatenate([self.targeting, pool_tau, pool_tau]),
-            coordinated=np.concatenate(
-                [
-                    np.zeros(len(self.organizations), bool),
-                    np.full(n, p.coordination),
-                    np.zeros(n, bool),
-                ]
-            ),
+            units=np.concatenate([solo_units, share * pool_units, (1.0 - share) * pool_units]),
+            quality=np.concatenate([self.expertise, pool_quality, pool_quality]),
+            targeting=np.concatenate([targeting, pool_tau, pool_tau]),
+            coordinated=coordinated,
         )
 
     def _draw_reserves(self, inflow: np.ndarray) -> np.ndarray:
