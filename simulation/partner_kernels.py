@@ -265,6 +265,111 @@ def update_values(
     return mean
 
 
+@njit(cache=True)
+def promises(
+    membership: np.ndarray,
+    formal: np.ndarray,
+    announced: np.ndarray,
+    spend: np.ndarray,
+    trust: np.ndarray,
+    formal_commitment: float,
+    informal_commitment: float,
+) -> np.ndarray:
+    """(P x O): what each member promises each pool: a formal member `formal_commitment` of
+    its announced income, an informal one `informal_commitment` of its spending times its
+    mean trust in the others (member_trust); 0 for non-members."""
+    trusts = member_trust(membership, trust)
+    n_pools, n_orgs = membership.shape
+    promise = np.zeros((n_pools, n_orgs))
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            if membership[k, o] > 0:
+                if formal[k]:
+                    promise[k, o] = formal_commitment * announced[o]
+                else:
+                    promise[k, o] = informal_commitment * spend[o] * trusts[k, o]
+    return promise
+
+
+@njit(cache=True)
+def pay_contributions(
+    membership: np.ndarray,
+    chosen: np.ndarray,
+    promise: np.ndarray,
+    lapse: np.ndarray,
+    stressed: np.ndarray,
+    cap: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members give the chosen share of their promise, nothing after a lapse or under
+    stress; an organization whose gifts exceed its `cap` scales all of them down by one
+    factor. Returns (share given, paid, scale) as (P x O), (P x O), (O,)."""
+    n_pools, n_orgs = membership.shape
+    given = np.zeros((n_pools, n_orgs))
+    paid = np.zeros((n_pools, n_orgs))
+    total = np.zeros(n_orgs)
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            if membership[k, o] > 0 and not (lapse[k, o] or stressed[o]):
+                given[k, o] = chosen[k, o]
+                paid[k, o] = chosen[k, o] * promise[k, o]
+                total[o] += paid[k, o]
+    scale = np.ones(n_orgs)
+    for o in range(n_orgs):
+        if total[o] > cap[o]:
+            scale[o] = cap[o] / max(total[o], 1e-300)
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            paid[k, o] *= scale[o]
+    return given, paid, scale
+
+
+@njit(cache=True)
+def fine_shortfalls(
+    formal: np.ndarray,
+    stressed: np.ndarray,
+    given: np.ndarray,
+    promise: np.ndarray,
+    scale: np.ndarray,
+    rate: float,
+    budget: np.ndarray,
+    carry: np.ndarray,
+    warned: np.ndarray,
+) -> float:
+    """Formal pools fine `rate` x each unstressed member's shortfall; a member who owes more
+    than it holds pays all it holds, split pro rata. Fines go to the pools' `carry` and mark
+    the member `warned`; budgets pay them (in place). Returns the fines paid."""
+    n_pools, n_orgs = given.shape
+    fines = np.zeros((n_pools, n_orgs))
+    due = np.zeros(n_orgs)
+    for k in range(n_pools):
+        if formal[k]:
+            for o in range(n_orgs):
+                if not stressed[o]:
+                    fines[k, o] = rate * ((1.0 - given[k, o]) * promise[k, o] * scale[o])
+                    due[o] += fines[k, o]
+    for o in range(n_orgs):
+        if due[o] > budget[o]:
+            due[o] = budget[o] / max(due[o], 1e-300)
+        else:
+            due[o] = 1.0
+    paid = np.zeros(n_orgs)
+    for k in range(n_pools):
+        pooled = 0.0
+        for o in range(n_orgs):
+            fine = fines[k, o] * due[o]
+            pooled += fine
+            paid[o] += fine
+            if fine > 0:
+                warned[k, o] = True
+        carry[k] += pooled
+    total = 0.0
+    for o in range(n_orgs):
+        if paid[o] != 0:  # max: a fine of all one holds leaves exactly 0
+            budget[o] = max(budget[o] - paid[o], 0.0)
+        total += paid[o]
+    return total
+
+
 def load() -> None:
     """Compile every kernel here, or load it from numba's on-disk cache, on empty inputs of
     the types the model passes: a sweep worker pays this start-up before its first run."""
@@ -292,3 +397,10 @@ def load() -> None:
         empty, *(np.zeros(0),) * 2, *(np.zeros((0, 4)),) * 3, *(np.zeros((1, 4)),) * 3, np.ones(4)
     )
     update_values(empty, empty, empty, empty, 0.0)
+    flags, orgs = np.zeros(0, dtype=np.bool_), np.zeros(1)
+    promises(empty, flags, orgs, orgs, np.zeros((1, 1)), 0.0, 0.0)
+    lapse = np.zeros((0, 1), dtype=np.bool_)
+    pay_contributions(empty, empty, empty, lapse, np.zeros(1, dtype=np.bool_), orgs)
+    fine_shortfalls(
+        flags, np.zeros(1, dtype=np.bool_), empty, empty, orgs, 0.0, orgs, np.zeros(0), lapse
+    )
