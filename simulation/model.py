@@ -46,13 +46,10 @@ from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
     best_runners,
-    fine_shortfalls,
     member_trust,
     pair_mean,
     partner_observations,
-    pay_contributions,
     pool_returns,
-    promises,
     update_beliefs,
     update_ties,
     update_values,
@@ -448,27 +445,33 @@ class PartnershipModel(Model):
         p = self.p
         table = self.table
         m = self._m = table["membership"]
-        formal = table["formal"]
+        formal = table["formal"][:, None]
         announced = self.base_income * self._cut
-        promise = promises(
-            m, formal, announced, spend, self.trust, p.formal_commitment, p.informal_commitment
+        promise = m * np.where(
+            formal,
+            p.formal_commitment * announced[None, :],
+            p.informal_commitment * spend[None, :] * self._member_trust(m),
         )
         size = np.maximum(m.sum(axis=1), 1.0)
         mpcr = table["pool_return"][:, None] / size[:, None]
-        deterred = formal[:, None] & table["warned"] & (p.sanction_rate >= 1.0 - mpcr)
+        deterred = formal & table["warned"] & (p.sanction_rate >= 1.0 - mpcr)
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse = self.rng.random(m.shape) < p.defection_rate
         stressed = self.income < p.funding_stress * announced
+        chosen = np.where(lapse | stressed[None, :], 0.0, chosen) * m
+        wanted = chosen * promise
+        total = wanted.sum(axis=0)
         cap = p.max_committed * spend
-        chosen, paid, scale = pay_contributions(m, chosen, promise, lapse, stressed, cap)
+        scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+        paid = wanted * scale[None, :]
         if p.mutual_cover:
-            paid += self._cover(formal[:, None] & (m > 0), chosen, paid, cap)
+            paid += self._cover(formal & (m > 0), chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
         self._promise = promise
         self.given = chosen  # share of its promise each member gave (P x O), for observers
         self.ledger["pooled"] += float(paid.sum())
         self.ledger["solo"] += float(self._solo.sum())
-        self._sanction(formal, stressed, promise, scale)
+        self._sanction(formal & ~stressed[None, :], (1.0 - chosen) * promise * scale[None, :])
         return paid, chosen
 
     def _cover(
@@ -494,29 +497,24 @@ class PartnershipModel(Model):
         self.covered += float(extra.sum())
         return extra
 
-    def _sanction(
-        self, formal: np.ndarray, stressed: np.ndarray, promise: np.ndarray, scale: np.ndarray
-    ) -> None:
+    def _sanction(self, liable: np.ndarray, shortfall: np.ndarray) -> None:
         """Formal pools fine a member's shortfall (D1); the fine goes into the pool.
 
-        The shortfall is the part of its (capped) promise a member did not give; members
-        under funding stress are not fined, and nobody pays more than it holds
-        (partner_kernels.fine_shortfalls). Fehr & Gaechter (2000): members who were punished
-        raise their contributions, so a fined member expects sanctions in that pool from now
-        on (`warned`).
+        Fehr & Gaechter (2000): members who were punished raise their contributions, so a
+        fined member expects sanctions in that pool from now on (`warned`).
         """
-        table = self.table
-        self.ledger["fines"] += fine_shortfalls(
-            formal,
-            stressed,
-            self.given,
-            promise,
-            scale,
-            self.p.sanction_rate,
-            self.budget,
-            table["carry"],
-            table["warned"],
-        )
+        fines = np.where(liable, self.p.sanction_rate * shortfall, 0.0)
+        due = fines.sum(axis=0)
+        if not due.any():
+            return
+        budgets = self.budget
+        fines *= np.where(due > budgets, budgets / np.maximum(due, 1e-300), 1.0)[None, :]
+        paid = fines.sum(axis=0)
+        self.table["carry"][:] += fines.sum(axis=1)
+        self.table["warned"][:] |= fines > 0
+        fined = paid != 0  # max: a fine of all one holds leaves exactly 0
+        self.budget[fined] = np.maximum(self.budget[fined] - paid[fined], 0.0)
+        self.ledger["fines"] += float(paid.sum())
 
     # 5. trust ------------------------------------------------------------------
     def _observe(self, chosen: np.ndarray) -> None:
