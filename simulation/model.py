@@ -46,12 +46,10 @@ from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
     best_runners,
-    member_trust,
-    pair_mean,
+    member_means,
     partner_observations,
     pool_returns,
     update_beliefs,
-    update_ties,
     update_values,
 )
 from .partnership import (
@@ -429,7 +427,7 @@ class PartnershipModel(Model):
     # 4. contributions -------------------------------------------------------
     def _member_trust(self, m: np.ndarray) -> np.ndarray:
         """(P x O): each member's mean trust in its fellow members (1 for a lone host)."""
-        return member_trust(m, self.trust)
+        return member_means(m, self.trust)[0]
 
     def _contribute(self, spend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Members decide what share of their promise to give; formal pools fine shortfalls.
@@ -530,7 +528,7 @@ class PartnershipModel(Model):
         expected = table["beliefs"]
         self._update_trust(m.sum(axis=1), chosen, expected)
         update_beliefs(m, chosen, expected, self.p.belief_memory)
-        table["mean_trust"][:] = pair_mean(m, self.trust)
+        table["mean_trust"][:] = member_means(m, self.trust)[1]
 
     def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences to trust: every member of a partnership of `size`
@@ -609,7 +607,7 @@ class PartnershipModel(Model):
         `governance_cost` of what they spend, more under an NAO.
         """
         p, m, table = self.p, self._m, self.table
-        consensus = pair_mean(m, self.alignment)
+        consensus = member_means(m, self.alignment)[1]
         network = m.sum(axis=1) + (table["volunteers"] > 0)  # volunteers count as one more member
         fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
@@ -778,8 +776,12 @@ class PartnershipModel(Model):
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
         """Partners' ties strengthen and fade (B4); news travels faster in a partnered town."""
+        together = (self._m.T @ self._m) > 0
+        np.fill_diagonal(together, False)
         p = self.p
-        self.ties = update_ties(self.ties, self._m, p.tie_decay, p.tie_min, p.tie_gain)
+        self.ties *= p.tie_decay
+        self.ties[self.ties < p.tie_min] = 0.0
+        self.ties = np.where(together, self.ties + p.tie_gain * (1.0 - self.ties), self.ties)
         n_org = len(self.organizations)
         linked = int(np.count_nonzero(self._m[self.table["linked"]].any(axis=0)))
         self.citizens.spread_awareness(p.info_spread, p.awareness_forgetting, p.served_awareness)

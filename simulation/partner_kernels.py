@@ -89,48 +89,37 @@ def partner_observations(
 
 
 @njit(cache=True)
-def member_trust(membership: np.ndarray, trust: np.ndarray) -> np.ndarray:
-    """(P x O): each member's mean trust in its fellow members, 1 for a lone member, 0 for
-    non-members; trust[i, j] summed over fellow members j in organization order."""
+def member_means(membership: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means of matrix[i, j] (trust, goal alignment) over the fellow members j of member i.
+
+    Returns (per member, per pool): (P x O) each member's mean over its fellow members, in
+    organization order (1 for a lone member, 0 for non-members), and (P,) the pool's mean
+    of those, i.e. the mean over ordered pairs of distinct members (1 for a pool of fewer
+    than two).
+    """
     n_pools, n_orgs = membership.shape
-    out = np.zeros((n_pools, n_orgs))
+    means = np.zeros((n_pools, n_orgs))
+    pools = np.ones(n_pools)
     for k in range(n_pools):
         size = 0
         for o in range(n_orgs):
             size += membership[k, o] > 0
+        pooled = 0.0
         for i in range(n_orgs):
             if membership[k, i] <= 0:
                 continue
             if size < 2:
-                out[k, i] = 1.0
+                means[k, i] = 1.0
                 continue
             total = 0.0
             for j in range(n_orgs):
                 if j != i and membership[k, j] > 0:
-                    total += trust[i, j]
-            out[k, i] = total / (size - 1)
-    return out
-
-
-@njit(cache=True)
-def pair_mean(membership: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """(P,): mean of matrix[i, j] over the ordered pairs of distinct members of each pool
-    (row-major in organization order), 1 for a pool of fewer than two."""
-    n_pools, n_orgs = membership.shape
-    out = np.ones(n_pools)
-    for k in range(n_pools):
-        size = 0
-        total = 0.0
-        for i in range(n_orgs):
-            if membership[k, i] <= 0:
-                continue
-            size += 1
-            for j in range(n_orgs):
-                if j != i and membership[k, j] > 0:
                     total += matrix[i, j]
+            means[k, i] = total / (size - 1)
+            pooled += means[k, i]
         if size > 1:
-            out[k] = total / (size * (size - 1))
-    return out
+            pools[k] = pooled / size
+    return means, pools
 
 
 @njit(cache=True)
@@ -148,33 +137,6 @@ def best_runners(membership: np.ndarray, expertise: np.ndarray) -> np.ndarray:
                     top = expertise[o, d]
                     best[k, d] = o
     return best
-
-
-@njit(cache=True)
-def update_ties(
-    ties: np.ndarray, membership: np.ndarray, decay: float, floor: float, gain: float
-) -> np.ndarray:
-    """Next month's tie strengths between organizations (B4): every tie fades by `decay`
-    and is cut below `floor`; organizations that share a partnership move a share `gain`
-    of the way to 1."""
-    n_pools, n_orgs = membership.shape
-    together = np.zeros((n_orgs, n_orgs), dtype=np.bool_)
-    for k in range(n_pools):
-        for i in range(n_orgs):
-            if membership[k, i] > 0:
-                for j in range(n_orgs):
-                    if j != i and membership[k, j] > 0:
-                        together[i, j] = True
-    new = np.empty_like(ties)
-    for i in range(n_orgs):
-        for j in range(n_orgs):
-            t = ties[i, j] * decay
-            if t < floor:
-                t = 0.0
-            if together[i, j]:
-                t = t + gain * (1.0 - t)
-            new[i, j] = t
-    return new
 
 
 @njit(cache=True)
@@ -283,10 +245,8 @@ def load() -> None:
         0.0,
         0.0,
     )
-    member_trust(empty, np.zeros((1, 1)))
-    pair_mean(empty, np.zeros((1, 1)))
+    member_means(empty, np.zeros((1, 1)))
     best_runners(empty, np.zeros((1, 4)))
-    update_ties(np.zeros((1, 1)), empty, 0.0, 0.0, 0.0)
     update_beliefs(empty, empty, empty, 0.0)
     pool_returns(
         empty, *(np.zeros(0),) * 2, *(np.zeros((0, 4)),) * 3, *(np.zeros((1, 4)),) * 3, np.ones(4)
