@@ -233,7 +233,7 @@ class Organization(Agent):
         """
         adaptive = requested == GOVERNANCE_CODES[Governance.ADAPTIVE]
         mode = np.where(adaptive, fits.argmax(axis=1), requested)
-        fit = np.take_along_axis(fits, mode[:, None], axis=1)[:, 0]
+        fit = fits[np.arange(mode.size), mode]
         leaders = membership * model.leadership[None, :]
         size = np.maximum(membership.sum(axis=1), 1.0)
         lead = np.where(

@@ -44,7 +44,14 @@ from .audit import missing_share
 from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
 from .metrics import METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
-from .partner_kernels import partner_observations
+from .partner_kernels import (
+    best_runners,
+    member_means,
+    partner_observations,
+    pool_returns,
+    update_beliefs,
+    update_values,
+)
 from .partnership import (
     GOVERNANCE_CODES,
     KIND_CODES,
@@ -62,6 +69,12 @@ from .trust import TrustNetwork
 
 UNIT_COST = np.array([1.0, 1.0, 2.0, 1.5])  # money per service unit: health .. livelihood
 NEGLIGIBLE_SPENDING = 1e-9  # share of the town's funding under which nothing was spent
+
+
+def _mean(values: np.ndarray, indices: list[int]) -> float:
+    """Mean of `values` at a few `indices`, summed in order: a partnership's handful of
+    members, where numpy's fancy indexing and mean would cost ten times the sum."""
+    return float(sum(values[i] for i in indices) / len(indices))
 
 
 @dataclass(frozen=True)
@@ -336,7 +349,7 @@ class PartnershipModel(Model):
             if not ps.volunteers.size
             and len(ps.members) < p.max_members
             and ps.kind in {kind_of(org.sector, m.sector) for m in ps.members}
-            and self.trust[ps.indices, org.index].mean() >= p.trust_threshold
+            and _mean(self.trust[:, org.index], ps.indices) >= p.trust_threshold
         ]
         if joinable and self.rng.random() < p.join_chance:
             self._join(joinable[0], org)
@@ -393,7 +406,7 @@ class PartnershipModel(Model):
         poor months must use up before it judges the pool not worth it (the honeymoon of
         Fichman & Levinthal 1991)."""
         others = [o.index for o in ps.members if o is not org]
-        ps.beliefs[org.index] = float(self.trust[org.index, others].mean()) if others else 1.0
+        ps.beliefs[org.index] = _mean(self.trust[org.index], others) if others else 1.0
         ps.values[org.index] = WORTH_IT + self.p.goodwill
 
     def citizen(self, index: int) -> Citizen:
@@ -418,9 +431,7 @@ class PartnershipModel(Model):
     # 4. contributions -------------------------------------------------------
     def _member_trust(self, m: np.ndarray) -> np.ndarray:
         """(P x O): each member's mean trust in its fellow members (1 for a lone host)."""
-        size = m.sum(axis=1, keepdims=True)
-        summed = m @ self.trust.T - m  # drop trust in oneself (the diagonal is 1)
-        return np.where(size > 1, summed / np.maximum(size - 1, 1), 1.0) * m
+        return member_means(m, self.trust)[0]
 
     def _contribute(self, spend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Members decide what share of their promise to give; formal pools fine shortfalls.
@@ -517,17 +528,11 @@ class PartnershipModel(Model):
         pair that meets in several partnerships has one experience a month.
         """
         m = self._m
-        size = m.sum(axis=1, keepdims=True)
-        others = np.where(size > 1, (chosen.sum(axis=1, keepdims=True) - chosen), 0.0)
-        others = others / np.maximum(size - 1, 1)
-        memory = self.p.belief_memory
         table = self.table
         expected = table["beliefs"]
-        self._update_trust(size[:, 0], chosen, expected)
-        expected[:] = np.where(m > 0, memory * expected + (1.0 - memory) * others, expected)
-        n = size[:, 0]
-        within = ((m @ self.trust) * m).sum(axis=1) - n
-        table["mean_trust"][:] = np.where(n > 1, within / np.maximum(n * (n - 1), 1), 1.0)
+        self._update_trust(m.sum(axis=1), chosen, expected)
+        update_beliefs(m, chosen, expected, self.p.belief_memory)
+        table["mean_trust"][:] = member_means(m, self.trust)[1]
 
     def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences to trust: every member of a partnership of `size`
@@ -606,10 +611,8 @@ class PartnershipModel(Model):
         `governance_cost` of what they spend, more under an NAO.
         """
         p, m, table = self.p, self._m, self.table
-        size = m.sum(axis=1)
-        cross = ((m @ self.alignment) * m).sum(axis=1) - size
-        consensus = np.where(size > 1, cross / np.maximum(size * (size - 1), 1), 1.0)
-        network = size + (table["volunteers"] > 0)  # volunteers count as one more member
+        consensus = member_means(m, self.alignment)[1]
+        network = m.sum(axis=1) + (table["volunteers"] > 0)  # volunteers count as one more member
         fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
         nao = mode == GOVERNANCE_CODES[Governance.NAO]
@@ -631,8 +634,7 @@ class PartnershipModel(Model):
         """
         m = self._m
         if self.p.division_of_labour:
-            masked = np.where(m[:, :, None] > 0, self.expertise[None, :, :], -1.0)
-            return Runners(best=masked.argmax(axis=1))
+            return Runners(best=best_runners(m, self.expertise))
         share = weights / weights.sum(axis=1, keepdims=True)
         return Runners(shares=np.repeat(share[:, :, None], len(DOMAINS), axis=2))
 
@@ -696,26 +698,21 @@ class PartnershipModel(Model):
     ) -> Channels:
         """Organizations alone (uncoordinated) and pools: formal pools keep all their cases
         on the shared list (B3), informal ones the share `informal_strength` (D2)."""
-        p, parts = self.p, self.partnerships
-        linked = self.table["linked"].astype(float)
+        p, table = self.p, self.table
+        targeting = self.targeting
         pool_tau = np.minimum(
             1.0,
-            (self._m * self.targeting[None, :]).max(axis=1, initial=0.0)
-            + p.participation_targeting * self.participation_rate * linked,
+            (self._m * targeting).max(axis=1, initial=0.0)
+            + p.participation_targeting * self.participation_rate * table["linked"],
         )
-        share = np.where(self.table["formal"], 1.0, p.informal_strength)[:, None]
-        n = len(parts)
+        share = np.where(table["formal"], 1.0, p.informal_strength)[:, None]
+        coordinated = np.zeros(len(targeting) + 2 * table.n, dtype=bool)
+        coordinated[len(targeting) : len(targeting) + table.n] = p.coordination
         return Channels(
-            units=np.vstack([solo_units, share * pool_units, (1.0 - share) * pool_units]),
-            quality=np.vstack([self.expertise, pool_quality, pool_quality]),
-            targeting=np.concatenate([self.targeting, pool_tau, pool_tau]),
-            coordinated=np.concatenate(
-                [
-                    np.zeros(len(self.organizations), bool),
-                    np.full(n, p.coordination),
-                    np.zeros(n, bool),
-                ]
-            ),
+            units=np.concatenate([solo_units, share * pool_units, (1.0 - share) * pool_units]),
+            quality=np.concatenate([self.expertise, pool_quality, pool_quality]),
+            targeting=np.concatenate([targeting, pool_tau, pool_tau]),
+            coordinated=coordinated,
         )
 
     def _draw_reserves(self, inflow: np.ndarray) -> np.ndarray:
@@ -757,20 +754,23 @@ class PartnershipModel(Model):
         would get keeping the money (the loner's payoff, Hauert et al. 2002). Members act
         on last month's r; a running average of payoffs decides whether a pool is worth it.
         """
-        m = self._m
-        pool_value = net * (focus * run_factor * quality / UNIT_COST).sum(axis=1)
-        solo_value = (self.priorities * factor * self.expertise / UNIT_COST).sum(axis=1)
-        size = np.maximum(m.sum(axis=1), 1.0)
-        mean_solo = (m * solo_value[None, :]).sum(axis=1) / size
-        r = np.where(pool > 0, pool_value / np.maximum(mean_solo, 1e-300), 1.0)
+        m, table = self._m, self.table
+        r = pool_returns(
+            m,
+            pool,
+            net,
+            focus,
+            run_factor,
+            quality,
+            self.priorities,
+            factor,
+            self.expertise,
+            UNIT_COST,
+        )
         payoff = member_payoffs(self._promise, self._paid, r)
-        ratio = payoff / np.maximum(self._promise, 1e-300)
-        table = self.table
-        values = table["values"]
-        update = (m > 0) & (self._promise > 0) & (size[:, None] > 1)
-        memory = self.p.value_memory
-        values[:] = np.where(update, memory * values + (1.0 - memory) * ratio, values)
-        table["value_ratio"][:] = (values * m).sum(axis=1) / size
+        table["value_ratio"][:] = update_values(
+            m, self._promise, payoff, table["values"], self.p.value_memory
+        )
         table["pool_return"][:] = r
         table["payoffs"][:] = payoff
         table["pool"][:] = pool

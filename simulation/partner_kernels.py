@@ -88,6 +88,145 @@ def partner_observations(
     return trustors, trustees, good
 
 
+@njit(cache=True)
+def member_means(membership: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means of matrix[i, j] (trust, goal alignment) over the fellow members j of member i.
+
+    Returns (per member, per pool): (P x O) each member's mean over its fellow members, in
+    organization order (1 for a lone member, 0 for non-members), and (P,) the pool's mean
+    of those, i.e. the mean over ordered pairs of distinct members (1 for a pool of fewer
+    than two).
+    """
+    n_pools, n_orgs = membership.shape
+    means = np.zeros((n_pools, n_orgs))
+    pools = np.ones(n_pools)
+    for k in range(n_pools):
+        size = 0
+        for o in range(n_orgs):
+            size += membership[k, o] > 0
+        pooled = 0.0
+        for i in range(n_orgs):
+            if membership[k, i] <= 0:
+                continue
+            if size < 2:
+                means[k, i] = 1.0
+                continue
+            total = 0.0
+            for j in range(n_orgs):
+                if j != i and membership[k, j] > 0:
+                    total += matrix[i, j]
+            means[k, i] = total / (size - 1)
+            pooled += means[k, i]
+        if size > 1:
+            pools[k] = pooled / size
+    return means, pools
+
+
+@njit(cache=True)
+def best_runners(membership: np.ndarray, expertise: np.ndarray) -> np.ndarray:
+    """(P x D): the member with most expertise in each domain (the first in organization
+    order on a tie; organization 0 for a pool without members)."""
+    n_pools, n_orgs = membership.shape
+    n_domains = expertise.shape[1]
+    best = np.zeros((n_pools, n_domains), dtype=np.int64)
+    for k in range(n_pools):
+        for d in range(n_domains):
+            top = -1.0
+            for o in range(n_orgs):
+                if membership[k, o] > 0 and expertise[o, d] > top:
+                    top = expertise[o, d]
+                    best[k, d] = o
+    return best
+
+
+@njit(cache=True)
+def update_beliefs(
+    membership: np.ndarray, given: np.ndarray, beliefs: np.ndarray, memory: float
+) -> None:
+    """Members' beliefs about their partners, in place: `memory` x last month's belief plus
+    the rest x the mean share of their promises the other members gave (0 for a lone
+    member; `given` is 0 for non-members)."""
+    n_pools, n_orgs = membership.shape
+    for k in range(n_pools):
+        size = 0
+        total = 0.0
+        for o in range(n_orgs):
+            size += membership[k, o] > 0
+            total += given[k, o]
+        for o in range(n_orgs):
+            if membership[k, o] > 0:
+                others = (total - given[k, o]) / (size - 1) if size > 1 else 0.0
+                beliefs[k, o] = memory * beliefs[k, o] + (1.0 - memory) * others
+
+
+@njit(cache=True)
+def pool_returns(
+    membership: np.ndarray,
+    pool: np.ndarray,
+    net: np.ndarray,
+    focus: np.ndarray,
+    run_factor: np.ndarray,
+    quality: np.ndarray,
+    priorities: np.ndarray,
+    factor: np.ndarray,
+    expertise: np.ndarray,
+    unit_cost: np.ndarray,
+) -> np.ndarray:
+    """Each pool's return r: its quality-weighted service units per unit of money (after
+    governance and conflict, `net`) over its members' mean alone; 1 for a pool that spent
+    nothing."""
+    n_pools, n_orgs = membership.shape
+    n_domains = unit_cost.size
+    solo_value = np.zeros(n_orgs)
+    for o in range(n_orgs):
+        for d in range(n_domains):
+            solo_value[o] += priorities[o, d] * factor[o, d] * expertise[o, d] / unit_cost[d]
+    r = np.ones(n_pools)
+    for k in range(n_pools):
+        if not pool[k] > 0:
+            continue
+        value = 0.0
+        for d in range(n_domains):
+            value += focus[k, d] * run_factor[k, d] * quality[k, d] / unit_cost[d]
+        size = 0.0
+        solo = 0.0
+        for o in range(n_orgs):
+            if membership[k, o] > 0:
+                size += 1.0
+                solo += solo_value[o]
+        mean_solo = solo / max(size, 1.0)
+        r[k] = net[k] * value / max(mean_solo, 1e-300)
+    return r
+
+
+@njit(cache=True)
+def update_values(
+    membership: np.ndarray,
+    promise: np.ndarray,
+    payoff: np.ndarray,
+    values: np.ndarray,
+    memory: float,
+) -> np.ndarray:
+    """Members' running payoff ratios, in place: `memory` x the old one plus the rest x this
+    month's payoff per unit promised, for members with a promise in pools of two or more.
+    Returns each pool's mean ratio over its members."""
+    n_pools, n_orgs = membership.shape
+    mean = np.zeros(n_pools)
+    for k in range(n_pools):
+        size = 0
+        for o in range(n_orgs):
+            size += membership[k, o] > 0
+        total = 0.0
+        for o in range(n_orgs):
+            if membership[k, o] > 0:
+                if promise[k, o] > 0 and size > 1:
+                    ratio = payoff[k, o] / max(promise[k, o], 1e-300)
+                    values[k, o] = memory * values[k, o] + (1.0 - memory) * ratio
+                total += values[k, o]
+        mean[k] = total / max(size, 1)
+    return mean
+
+
 def load() -> None:
     """Compile every kernel here, or load it from numba's on-disk cache, on empty inputs of
     the types the model passes: a sweep worker pays this start-up before its first run."""
@@ -106,3 +245,10 @@ def load() -> None:
         0.0,
         0.0,
     )
+    member_means(empty, np.zeros((1, 1)))
+    best_runners(empty, np.zeros((1, 4)))
+    update_beliefs(empty, empty, empty, 0.0)
+    pool_returns(
+        empty, *(np.zeros(0),) * 2, *(np.zeros((0, 4)),) * 3, *(np.zeros((1, 4)),) * 3, np.ones(4)
+    )
+    update_values(empty, empty, empty, empty, 0.0)

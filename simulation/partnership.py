@@ -120,23 +120,26 @@ class PartnershipTable:
         return self.store[name][: self.n]
 
     def append(self) -> int:
-        """A new row with every column at its starting value; returns the row."""
+        """A new row with every column at its starting value; returns the row.
+
+        Rows past `n` always hold the starting values (storage is created so, and `keep`
+        resets the rows it frees), so appending writes nothing."""
         if self.n == len(self.store["membership"]):
             for name, (shape, dtype, fill) in self._shapes.items():
                 grown = np.full((2 * self.n, *shape), fill, dtype)
                 grown[: self.n] = self.store[name]
                 self.store[name] = grown
         row = self.n
-        for name, (_, _, fill) in self._shapes.items():
-            self.store[name][row] = fill
         self.n += 1
         return row
 
     def keep(self, mask: np.ndarray) -> None:
-        """Keep the rows where `mask` is true, in order (the caller renumbers partnerships)."""
+        """Keep the rows where `mask` is true, in order (the caller renumbers partnerships);
+        the rows freed at the end go back to their starting values."""
         n = int(mask.sum())
-        for column in self.store.values():
+        for name, column in self.store.items():
             column[:n] = column[: self.n][mask]
+            column[n : self.n] = self._shapes[name][2]
         self.n = n
 
     def copy_row(self, row: int) -> PartnershipTable:

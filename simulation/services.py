@@ -100,19 +100,18 @@ def deliver(
     keep = np.clip(1.0 - decay * pop.vulnerability, 0.0, 1.0).astype(np.float32)
     need_sum, aware_need, aware_sum = kernels.decay_and_sum_need(pop.welfare, pop.awareness, keep)
     mean_need = np.maximum(need_sum / n, _EPS)
+    aware_relneed = aware_need / mean_need
     rows = {}
     quality = {}
     for flag in (True, False):
-        sel = channels.coordinated == flag
+        sel = channels.coordinated if flag else ~channels.coordinated
         units = channels.units[sel]
         total = units.sum(axis=0)
-        c0, c1 = reach_coefficients(
-            units, channels.targeting[sel], aware_sum, aware_need / mean_need
-        )
-        rows[flag] = np.vstack([c0, c1 / mean_need, np.ones(n_domains)])
+        c0, c1 = reach_coefficients(units, channels.targeting[sel], aware_sum, aware_relneed)
+        k1 = c1 / mean_need
+        scale = water_fill_scale(pop, c0, k1, total) if flag else np.ones(n_domains)
+        rows[flag] = np.array([c0, k1, scale])
         quality[flag] = (units * channels.quality[sel]).sum(axis=0) / np.maximum(total, _EPS)
-        if flag:
-            rows[flag][2] = water_fill_scale(pop, rows[flag][0], rows[flag][1], total)
     draws = rng.random((n, n_domains), dtype=np.float32)
     composite = np.empty(n, dtype=np.float32)
     hits_c, units_u, reach_u, overlap, gained, domain_sum, reached = kernels.serve(
