@@ -348,7 +348,10 @@ def calibrate(
         bool, typer.Option("--quick", help="A tiny budget for tests: 16 points, 24 months.")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option(help="Results folder (default results/calibration).")
+        Path | None,
+        typer.Option(
+            help="Results folder (default results/calibration; with --quick, its quick/)."
+        ),
     ] = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -376,6 +379,8 @@ def calibrate(
     except CalibrationError as exc:
         raise fail(str(exc)) from None
     base = QUICK if quick else Budget()
+    if quick and out is None:  # never over the committed calibration, as experiments' --quick
+        out = RESULTS / "calibration" / "quick"
     budget = with_options(
         base,
         points=points,
@@ -462,6 +467,8 @@ def sensitivity(
     except CalibrationError as exc:
         raise fail(str(exc)) from None
     base = QUICK if quick else Budget()
+    if quick and out is None:  # never over the committed calibration, as experiments' --quick
+        out = RESULTS / "calibration" / "quick"
     budget = with_options(
         base,
         trajectories=trajectories,

@@ -36,6 +36,19 @@ def _calibrate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_quick_calibration_leaves_the_committed_one_alone(tmp_path: Path) -> None:
+    """Without --out, --quick writes under results/calibration/quick/ (ignored by git), never
+    over the committed results/calibration/, as an experiment's --quick does."""
+    committed = tmp_path / "results" / "calibration"
+    committed.mkdir(parents=True)
+    (committed / ".partnership").write_text('{"written_by": "partnership", "kind": "calibrate"}')
+    (committed / "report.md").write_text("the committed calibration")
+    done = _calibrate(tmp_path, *TINY)
+    assert done.returncode == 0, done.stderr
+    assert (committed / "report.md").read_text() == "the committed calibration"
+    assert (committed / "quick" / "report.md").is_file()
+
+
 def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Path) -> None:
     done = _calibrate(tmp_path, *TINY, "--out", "cal")
     assert done.returncode == 0, done.stderr
