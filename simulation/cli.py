@@ -467,8 +467,6 @@ def sensitivity(
     except CalibrationError as exc:
         raise fail(str(exc)) from None
     base = QUICK if quick else Budget()
-    if quick and out is None:  # never over the committed calibration, as experiments' --quick
-        out = RESULTS / "calibration" / "quick"
     budget = with_options(
         base,
         trajectories=trajectories,

@@ -93,7 +93,7 @@ def test_the_readme_commands_work_outside_the_repository(installed, tmp_path: Pa
     assert int(sh([str(bin_dir / "python"), "-c", count], tmp_path, env).stdout) >= 6
     tiny = ["--quick", "--months", "12", "--workers", "1", "--no-progress"]
     sh([exe, "calibrate", *tiny, "--points", "4", "--check-seeds", "1"], tmp_path, env)
-    assert (tmp_path / "results/calibration/calibrated.toml").is_file()
+    assert (tmp_path / "results/calibration/quick/calibrated.toml").is_file()
     sh([exe, "sensitivity", *tiny, "--trajectories", "2"], tmp_path, env)
     assert (tmp_path / "results/sensitivity/morris.csv").is_file()
     posterior = "from simulation.experiments.robustness import POSTERIOR_FILE, load_claims; "
