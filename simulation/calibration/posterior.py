@@ -13,10 +13,14 @@ on the z's by weighted least squares with Epanechnikov weights 1 - (distance / t
 and each point's value is moved along the fitted slope to where z = 0 (the observed
 patterns): theta* = theta - beta . z.  The regression runs on the logit of the parameter's
 position in its prior range, so adjusted values stay inside the prior (Hamilton et al.
-2005, Genetics 169:2281; the `abc` R package's "logit" transformation).  A parameter the
-statistics ignore has slopes near zero and stays as the rejection sample has it.  The
-weighted least squares is a few lines of numpy: pyabc has no regression adjustment, and
-ELFI's (unweighted) needs its own model graph.
+2005, Genetics 169:2281; the `abc` R package's "logit" transformation).  An integer
+parameter is adjusted on the continuous value its design draw was floored from: the value k
+is read as the middle of its cell [k, k + 1) of the range [low, high + 1), and the adjusted
+value is floored back, so its posterior stays on the prior's integers (read as integers on
+the bounds, k = low and k = high would sit at the logit's edges and swing the regression).
+A parameter the statistics ignore has slopes near zero and stays as the rejection sample has
+it.  The weighted least squares is a few lines of numpy: pyabc has no regression adjustment,
+and ELFI's (unweighted) needs its own model graph.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class Posterior:
     threshold: float  # largest accepted distance
     sample: pd.DataFrame  # the posterior: accepted points with adjusted parameters and weight
     adjusted: bool  # False when too few accepted points to regress (sample = rejection sample)
+    integers: frozenset[str] = frozenset()  # parameters that take integer values
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -55,15 +60,18 @@ class Posterior:
         return self.points[self.points["accepted"]].sort_values("distance", kind="stable")
 
     def centre(self) -> dict[str, float | int]:
-        """Weighted posterior median of each parameter (integers rounded): the calibrated
-        values."""
+        """Weighted posterior median of each parameter: the calibrated values."""
         out: dict[str, float | int] = {}
         weights = self.sample["weight"].to_numpy(dtype=float)
         for name in self.parameters:
             median = weighted_quantile(self.sample[name].to_numpy(dtype=float), 0.5, weights)
-            field = ModelParams.model_fields.get(name)
-            out[name] = round(median) if field and field.annotation is int else median
+            out[name] = round(median) if name in self.integers else median
         return out
+
+
+def integer_parameters() -> frozenset[str]:
+    """The model's parameters that take integer values (a design floors their draws)."""
+    return frozenset(n for n, f in ModelParams.model_fields.items() if f.annotation is int)
 
 
 def weighted_quantile(values: np.ndarray, q: float, weights: np.ndarray) -> float:
@@ -107,16 +115,30 @@ def regression_adjust(
     return _expit(y - z @ coef[1:], low, high)
 
 
+def adjust_integer(
+    values: np.ndarray, z: np.ndarray, weights: np.ndarray, bounds: tuple[float, float]
+) -> np.ndarray:
+    """An integer parameter's accepted values moved to z = 0: adjusted as the middle of
+    their cells [k, k + 1) of [low, high + 1), the continuous draw the design floored, and
+    floored back onto the prior's integers."""
+    low, high = bounds
+    moved = regression_adjust(values + 0.5, z, weights, (low, high + 1.0))
+    return np.minimum(np.floor(moved), high)
+
+
 def adjusted_sample(
     accepted: pd.DataFrame,
     parameters: Sequence[str],
     patterns: Sequence[Pattern],
     ranges: Mapping[str, tuple[float, float]],
     threshold: float,
+    *,
+    integers: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, bool]:
-    """The accepted points with each parameter regression-adjusted and an Epanechnikov
-    weight.  Without enough points of positive weight to fit an intercept and a slope per
-    pattern (and one more), the rejection sample with equal weights, and False."""
+    """The accepted points with each parameter regression-adjusted (`integers` on their
+    integers) and an Epanechnikov weight.  Without enough points of positive weight to fit
+    an intercept and a slope per pattern (and one more), the rejection sample with equal
+    weights, and False."""
     sample = accepted.copy()
     weights = epanechnikov(sample["distance"].to_numpy(dtype=float), threshold)
     z = sample[[f"z_{p.id}" for p in patterns]].to_numpy(dtype=float)
@@ -124,8 +146,8 @@ def adjusted_sample(
         sample["weight"] = 1.0
         return sample, False
     for name in parameters:
-        values = sample[name].to_numpy(dtype=float)
-        sample[name] = regression_adjust(values, z, weights, ranges[name])
+        adjust = adjust_integer if name in integers else regression_adjust
+        sample[name] = adjust(sample[name].to_numpy(dtype=float), z, weights, ranges[name])
     sample["weight"] = weights
     return sample, True
 
@@ -150,9 +172,11 @@ def abc_reject(
     *,
     accept: float,
     ranges: Mapping[str, tuple[float, float]] | None = None,
+    integers: frozenset[str] | None = None,
 ) -> Posterior:
     """Accept the share `accept` of design points closest to the patterns (at least two),
-    then regression-adjust them within the prior `ranges` (default: the plausible ranges)."""
+    then regression-adjust them within the prior `ranges` (default: the plausible ranges);
+    `integers` (default: the model's integer parameters) stay on their integers."""
     points = point_statistics(runs, parameters, patterns)
     z = pd.DataFrame(
         {f"z_{p.id}": (points[p.id] - p.target) / p.tolerance for p in patterns},
@@ -169,8 +193,11 @@ def abc_reject(
     threshold = float(distance[accepted].max()) if accepted.any() else math.inf
     kept = points[accepted].sort_values("distance", kind="stable")
     bounds = ranges if ranges is not None else plausible_ranges()
-    sample, adjusted = adjusted_sample(kept, parameters, patterns, bounds, threshold)
-    return Posterior(points, tuple(parameters), tuple(patterns), threshold, sample, adjusted)
+    whole = integer_parameters() if integers is None else integers
+    sample, adjusted = adjusted_sample(
+        kept, parameters, patterns, bounds, threshold, integers=whole
+    )
+    return Posterior(points, tuple(parameters), tuple(patterns), threshold, sample, adjusted, whole)
 
 
 def pattern_shares(
@@ -205,15 +232,16 @@ def pattern_shares(
 
 def parameter_table(posterior: Posterior, ranges: dict[str, tuple[float, float]]) -> pd.DataFrame:
     """Per parameter: prior range, the adjusted posterior's weighted median and 90 %
-    interval, how much it narrowed (its weighted standard deviation over the uniform prior's),
-    and the rejection sample's ratio beside it (a diagnostic)."""
+    interval, how much it narrowed (its weighted standard deviation over the uniform prior's,
+    discrete uniform for an integer parameter), and the rejection sample's ratio beside it (a
+    diagnostic)."""
     rows = []
     weights = posterior.sample["weight"].to_numpy(dtype=float)
     for name in posterior.parameters:
         low, high = ranges[name]
         values = posterior.sample[name].to_numpy(dtype=float)
         raw = posterior.accepted[name].to_numpy(dtype=float)
-        prior_sd = (high - low) / math.sqrt(12.0)
+        prior_sd = _uniform_sd(low, high, name in posterior.integers)
         rows.append(
             {
                 "parameter": name,
@@ -229,6 +257,14 @@ def parameter_table(posterior: Posterior, ranges: dict[str, tuple[float, float]]
             }
         )
     return pd.DataFrame(rows)
+
+
+def _uniform_sd(low: float, high: float, integer: bool) -> float:
+    """Standard deviation of the uniform prior on [low, high], or on its integers."""
+    if integer:
+        count = high - low + 1.0
+        return math.sqrt((count * count - 1.0) / 12.0)
+    return (high - low) / math.sqrt(12.0)
 
 
 def _weighted_sd(values: np.ndarray, weights: np.ndarray) -> float:
