@@ -13,11 +13,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from test_sweep_run import hanging_run  # the workers import it too: tests/ is on their path
 
-from simulation.runner import run_one
 from simulation.sweep import load_sweep, read_runs, run_sweep
 
 pytest.importorskip("distributed")
@@ -36,14 +35,6 @@ values = [0.05, 0.2, 0.3]
 [factors.funding_volatility]
 values = [0.0, 0.5]
 """
-
-
-def hanging_run(params: dict[str, Any], **kw: Any) -> Any:
-    """Never ends for one design point (Python code, as a model stuck in a loop)."""
-    if params["trust_gain"] == 0.2 and params["funding_volatility"] == 0.5:
-        while True:
-            time.sleep(0.05)
-    return run_one(params, **kw)
 
 
 def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
