@@ -262,3 +262,17 @@ def test_integer_parameters_are_adjusted_onto_their_integers() -> None:
     # the bounds nor wider than the prior
     assert 0.85 < table.loc["j", "sd_ratio"] < 1.1
     assert table.loc["j", "median"] in (5, 6)
+
+
+def test_a_calibration_point_runs_each_distinct_model_once() -> None:
+    """The calibration patterns need the default town (failure share, NGO volatility, the
+    audit's 4 % reference), the town with every project audited, and the town without
+    partnerships (the welfare gain): three runs, unless the audit rate is itself a factor."""
+    from simulation.calibration.design import PatternRun
+
+    calibration = tuple(p for p in load_patterns() if p.use == "calibration")
+    factors = tuple(plausible_ranges())
+    assert PatternRun(calibration, factors, gain=True).model_runs(120) == 3
+    assert PatternRun(calibration, factors, gain=False).model_runs(120) == 2
+    with_audit = (*factors, "audit_probability")
+    assert PatternRun(calibration, with_audit, gain=True).model_runs(120) == 4

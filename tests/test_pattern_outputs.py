@@ -5,6 +5,7 @@ what its definition says (an effect is the paired difference of two runs)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import lab_game
 
@@ -13,6 +14,7 @@ from simulation.audit import missing_share
 from simulation.experiments.patterns import (
     horizon,
     load_patterns,
+    pattern_frames,
     pattern_statistics,
     run_plan,
     summarize_statistics,
@@ -94,6 +96,32 @@ def test_patterns_share_runs_and_an_effect_is_the_paired_difference() -> None:
     assert stats[audit.id] == pytest.approx(full - usual)
     table = summarize_statistics([audit], [stats, stats], 12)
     assert table.loc[0, "met"] and table.loc[0, "replicates"] == 2
+
+
+def test_an_arm_that_sets_a_parameter_to_its_own_value_shares_the_run(monkeypatch) -> None:
+    """The audit pattern's reference arm (the usual 4 %) is the default town's run: it is run
+    once, and its frame is bitwise the separate run's."""
+    import simulation.runner
+
+    patterns = {p.id: p for p in load_patterns()}
+    chosen = [patterns["partnership-failure-share"], patterns["audit-reduces-missing-expenditure"]]
+    calls: list[dict] = []
+
+    def counted(params, **kw):
+        calls.append(params)
+        return simulate(params, **kw)
+
+    monkeypatch.setattr(simulation.runner, "simulate", counted)
+    frames = pattern_frames(chosen, seed=5, overrides=TOWN, months_cap=12)
+    assert len(frames) == 3 and len(calls) == 2  # default (= 4 % audit) and 100 % audit
+    usual = frames[("default", (("audit_probability", 0.04),))]
+    assert usual is frames[("default", ())]
+    separate = _frame(12, seed=5, audit_probability=0.04)
+    pd.testing.assert_frame_equal(usual, separate, check_exact=True)
+    # a point that moves the parameter away from its scenario's value unshares them
+    calls.clear()
+    pattern_frames(chosen, seed=5, overrides=TOWN, point={"audit_probability": 0.5}, months_cap=12)
+    assert len(calls) == 3
 
 
 def test_cohort_contribution_rate_follows_the_first_months_members() -> None:

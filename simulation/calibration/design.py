@@ -20,6 +20,7 @@ from simulation.experiments.patterns import (
     Pattern,
     pattern_frames,
     run_plan,
+    shared_runs,
     statistics_from_frames,
 )
 from simulation.params import ModelParams, plausible_ranges
@@ -76,10 +77,16 @@ class PatternRun:
             outcomes["welfare_gain"] = welfare[WITH_PARTNERS] - welfare[WITHOUT_PARTNERS]
         return RunResult(outcomes=outcomes, series=None)
 
-    def model_runs(self, months_cap: int | None) -> int:
-        """Model runs behind one of its runs (the patterns share runs where they can)."""
-        arms = set(run_plan(self.patterns, months_cap))
-        return len(arms | {WITH_PARTNERS, WITHOUT_PARTNERS} if self.gain else arms)
+    def model_runs(self, months_cap: int) -> int:
+        """Model runs behind one of its runs: the patterns share runs where they can, and
+        an arm that sets a parameter to the value it has anyway shares its twin's."""
+        plan = run_plan(self.patterns, months_cap)
+        for arm in (WITH_PARTNERS, WITHOUT_PARTNERS) if self.gain else ():
+            plan[arm] = max(plan.get(arm, 0), months_cap)
+        # a design value stands for every factor: an arm that sets a factor differs from it
+        point = {name: f"<design value of {name}>" for name in self.factors}
+        same = shared_runs(plan, overrides=dict(self.overrides), point=point)
+        return len(set(same.values()))
 
 
 def prior() -> dict[str, tuple[float, float]]:
