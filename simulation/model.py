@@ -832,16 +832,20 @@ class PartnershipModel(Model):
         self._drop_ended()
 
     def _drop_ended(self) -> None:
-        """Remove the rows of partnerships dissolved this month (rows stay put until now)."""
-        if not self._ended_rows:
+        """Remove the rows of partnerships dissolved this month (rows stay put until now):
+        the month's ended partnerships keep their rows together in one small table."""
+        rows = sorted(self._ended_rows)
+        if not rows:
             return
-        keep = np.ones(self.table.n, dtype=bool)
-        keep[self._ended_rows] = False
         self._ended_rows.clear()
-        self.table.keep(keep)
-        self.partnerships[:] = [ps for ps, k in zip(self.partnerships, keep, strict=True) if k]
-        for row, ps in enumerate(self.partnerships):
-            ps.row = row
+        ended = self.table.drop(rows)
+        parts = self.partnerships
+        for i, row in enumerate(rows):
+            parts[row].detach(ended, i)
+        first = rows[0]
+        parts[first:] = [ps for ps in parts[first:] if ps.table is not ended]
+        for row in range(first, len(parts)):
+            parts[row].row = row
 
     def _volunteers_stay(self) -> dict[int, np.ndarray]:
         """Which volunteers of each K7 group stay this month, for groups where one leaves.
@@ -893,7 +897,6 @@ class PartnershipModel(Model):
             self.membership_counts[m.index] -= 1
         self.citizens.volunteering[ps.volunteers] = False
         self._ended_rows.append(ps.row)
-        ps.detach()
         self.ended.append(ps)
         self.failed += int(failed)
         self._log(
