@@ -168,7 +168,8 @@ class PartnershipTable:
         ended = object.__new__(PartnershipTable)
         ended.n, ended.n_organizations = len(rows), self.n_organizations
         ended._shapes, ended._blocks, ended._starts = self._shapes, self._blocks, self._starts
-        ended._use([block[:, rows] for block in self._storage])
+        taken = np.asarray(rows)
+        ended._use([block[:, taken] for block in self._storage])
         # The rows between one removed row and the next move up by the number removed
         # before them: one slice copy per removed row (a month removes a few).
         ends = [*rows[1:], self.n]
@@ -315,7 +316,13 @@ class Partnership:
     @property
     def term_over(self) -> bool:
         """A formal agreement has reached its end date and is up for renewal."""
-        return self.formal and self.age > 0 and self.age % self.duration == 0
+        return bool(Partnership.terms_over(self.formal, self.age, self.duration))
+
+    @staticmethod
+    def terms_over(formal: Any, age: Any, duration: int) -> Any:
+        """Which formal agreements of `age` months have reached an end date, every
+        `duration` months (D1); for one partnership or a table's columns at once."""
+        return formal & (age > 0) & (age % duration == 0)
 
 
 def pool_focus(
