@@ -937,7 +937,7 @@ class PartnershipModel(Model):
     def _update_accountability(self) -> None:
         """Government-community partnerships (K2) make agencies more accountable (B7)."""
         p, table, gov = self.p, self.table, self.is_government
-        in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]][:, gov].any(axis=0)
+        in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]].any(axis=0)[gov]
         acc = self.accountability[gov]
         self.accountability[gov] = np.where(
             in_k2,

@@ -75,6 +75,9 @@ def governance_fit(
     return np.stack([shared, lead, nao], axis=-1)
 
 
+RAW_TYPES = {1: np.uint8, 8: np.uint64}  # storage of the table's columns, by item size
+
+
 class PartnershipTable:
     """The state of the partnerships in force as arrays, one row each, in the model's order.
 
@@ -83,10 +86,11 @@ class PartnershipTable:
     matrix is kept up to date as members join and leave rather than rebuilt each month. A
     `Partnership` reads and writes its own row through its attributes, so code that looks at
     one partnership (the visualizer, tests, an organization reviewing its memberships) needs
-    no arrays. Columns of one shape and type share a block of storage (columns x rows x
-    shape), each column a contiguous slice of it, so that moving rows costs one copy per
-    block, not per column. Storage grows by doubling; rows of ended partnerships are dropped
-    together, once a month (`drop`).
+    no arrays. Columns of one shape and item size share a block of storage (columns x rows
+    x shape, raw bits: floats and integers together), each column a contiguous slice of it
+    viewed as its own type, so that moving rows costs one copy per block, not per column.
+    Storage grows by doubling; rows of ended partnerships are dropped together, once a
+    month (`drop`).
     """
 
     def __init__(self, n_organizations: int, n_domains: int, capacity: int = 64) -> None:
@@ -113,35 +117,46 @@ class PartnershipTable:
             )
             for name in names
         }
-        groups: dict[tuple[tuple[int, ...], type], list[str]] = {}
+        groups: dict[tuple[tuple[int, ...], int], list[str]] = {}
         for name, (shape, dtype, _) in self._shapes.items():
-            groups.setdefault((shape, dtype), []).append(name)
+            groups.setdefault((shape, np.dtype(dtype).itemsize), []).append(name)
         self._blocks = [tuple(names) for names in groups.values()]  # column names per block
-        # Each block's starting values, shaped to fill a block of any number of rows.
+        # Each block's starting values as raw bits, shaped to fill a block of any length.
         self._starts = [
-            np.array([self._shapes[name][2] for name in names], dtype).reshape(
-                (len(names), 1, *(1 for _ in shape))
-            )
-            for (shape, dtype), names in groups.items()
+            np.array(
+                [
+                    np.array(self._shapes[name][2], self._shapes[name][1]).view(RAW_TYPES[size])
+                    for name in names
+                ]
+            ).reshape((len(names), 1, *(1 for _ in shape)))
+            for (shape, size), names in groups.items()
         ]
         self._use([self._fresh(b, capacity) for b in range(len(self._blocks))])
 
     def _fresh(self, block: int, rows: int) -> np.ndarray:
         """Storage for `block` with `rows` rows at their starting values."""
         names, start = self._blocks[block], self._starts[block]
-        shape, dtype, _ = self._shapes[names[0]]
-        storage = np.empty((len(names), rows, *shape), dtype)
+        storage = np.empty((len(names), rows, *self._shapes[names[0]][0]), start.dtype)
         storage[...] = start
         return storage
 
     def _use(self, storage: list[np.ndarray]) -> None:
-        """Hold `storage` (one array per block); `store` names each column's slice of it."""
+        """Hold `storage` (one array per block); `store` names each column's slice of it,
+        viewed as the column's type."""
         self._storage = storage
         self.store: dict[str, np.ndarray] = {
-            name: block[j]
+            name: block[j].view(self._shapes[name][1])
             for names, block in zip(self._blocks, storage, strict=True)
             for j, name in enumerate(names)
         }
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copy or pickle the storage only: the columns are made views of it again."""
+        return {key: value for key, value in self.__dict__.items() if key != "store"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._use(self._storage)
 
     def __getitem__(self, name: str) -> np.ndarray:
         """Column `name` for the partnerships in force (a view: writes go to the table)."""

@@ -740,6 +740,26 @@ def test_dropping_rows_keeps_the_others_in_order(dropped):
         assert not table["linked"][row]
 
 
+def test_a_copied_town_runs_on_as_the_original():
+    """A deep copy or pickle of a running town (a checkpoint) steps exactly as the original:
+    the copy's partnership table keeps its columns as views of its own storage."""
+    import copy
+    import pickle
+
+    model = town(n_citizens=200, partnering_rate=0.3, formal_share=0.3)
+    for _ in range(12):
+        model.step()
+    copies = [copy.deepcopy(model), pickle.loads(pickle.dumps(model))]
+    for other in [model, *copies]:
+        for _ in range(24):
+            other.step()
+    frame = model.metrics_frame()
+    assert len(model.ended) > 0
+    for other in copies:
+        assert other.metrics_frame().equals(frame)
+        assert np.array_equal(other.table["membership"], model.table["membership"])
+
+
 def test_a_new_row_starts_empty_and_neutral():
     """No members, no money, no volunteers, age 0, informal, shared governance requested;
     ratios at 1 (as good as going alone, a pool returning what it costs, full consensus)."""
