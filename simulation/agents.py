@@ -261,10 +261,12 @@ class Organization(Agent):
         """
         table = model.table
         membership = table["membership"]
-        asked = (membership > 0) & (membership.sum(axis=1) > 1)[:, None]
-        poor = (table["values"] < WORTH_IT) & free[:, None]
-        reason = np.where(trust < model.p.trust_threshold, 1, np.where(poor, 2, 0))
-        return np.where(asked, reason, 0)
+        asked = membership > 0
+        asked &= (membership.sum(axis=1) > 1)[:, None]
+        distrust = trust < model.p.trust_threshold
+        poor = table["values"] < WORTH_IT
+        poor &= free[:, None] & ~distrust  # distrust is the reason given when both hold
+        return (distrust.view(np.int8) + 2 * poor.view(np.int8)) * asked
 
     def partner_scores(self) -> np.ndarray:
         """How attractive every organization is as a partner: what lasts (lasting_appeal)

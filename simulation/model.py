@@ -780,14 +780,17 @@ class PartnershipModel(Model):
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
         """Partners' ties strengthen and fade (B4); news travels faster in a partnered town."""
-        together = (self._m.T @ self._m) > 0
-        np.fill_diagonal(together, False)
-        p = self.p
-        self.ties *= p.tie_decay
-        self.ties[self.ties < p.tie_min] = 0.0
-        self.ties = np.where(together, self.ties + p.tie_gain * (1.0 - self.ties), self.ties)
+        p, m, ties = self.p, self._m, self.ties
+        together = m.T @ m > 0  # shares a partnership (exact: counts of shared pools)
+        together.flat[:: len(together) + 1] = False  # no tie with oneself
+        ties *= p.tie_decay
+        ties *= ties >= p.tie_min  # ties that faded below tie_min are gone
+        growth = np.subtract(1.0, ties)
+        growth *= p.tie_gain
+        growth *= together
+        ties += growth  # partners' ties grow by tie_gain of what they lack
         n_org = len(self.organizations)
-        linked = int(np.count_nonzero(self._m[self.table["linked"]].any(axis=0)))
+        linked = int(np.count_nonzero(self.table["linked"] @ m))  # orgs in linked pools
         self.citizens.spread_awareness(p.info_spread, p.awareness_forgetting, p.served_awareness)
         base = p.base_engagement
         self.citizens.draw_participation(base + (1.0 - base) * linked / n_org, self.rng)
@@ -796,84 +799,109 @@ class PartnershipModel(Model):
     def _review_partnerships(self) -> None:
         """Members leave on distrust (C2) or poor value (C1); formal terms end or renew (D1).
 
-        Every member's decision is taken at once (Organization.reasons_to_leave); only pools
-        where something happens are then visited, in the order of `self.partnerships`.
+        Every member's decision is taken at once (Organization.reasons_to_leave), and every
+        volunteer's (_review_volunteers); only pools where something happens are then
+        visited, in the order of `self.partnerships`.
         """
-        p, table = self.p, self.table
-        trusts = self._member_trust(self._m)
-        table["age"][:] += 1
-        term_over = table["formal"] & (table["age"] % p.formal_duration == 0)
-        reasons = Organization.reasons_to_leave(self, trusts, ~table["formal"] | term_over)
-        size = self._m.sum(axis=1)
-        stays = self._volunteers_stay()
-        lonely = (size < 2) & ~((table["kind"] == KIND_CODES["K7"]) & (size > 0))
-        busy = reasons.any(axis=1) | term_over | lonely
-        busy[list(stays)] = True
-        for k, ps in [(k, self.partnerships[k]) for k in np.flatnonzero(busy)]:
-            if k in stays:
-                self._review_volunteers(ps, stays[k])
-            leaving = [(m, LEAVE_REASONS[reasons[k, m.index]]) for m in ps.members]
-            leaving = [(m, reason) for m, reason in leaving if reason]
-            someone_stays = len(leaving) < len(ps.members)
-            for m, reason in leaving:
-                if ps.formal and not ps.term_over and someone_stays:
-                    fee = p.exit_cost * m.budget
-                    m.budget -= fee
-                    ps.carry += fee
-                self._leave(ps, m, reason)
-            if ps.term_over and ps.active and len(ps.members) >= 2:
-                if ps.mean_trust >= p.trust_threshold and ps.value_ratio >= 1.0:
-                    self._log("renewed", pid=ps.pid, partnership=ps.kind)
-                else:
-                    self._dissolve(ps, "term ended", failed=False)
-                    continue
-            if ps.active and len(ps.members) < 2 and not (ps.kind == "K7" and ps.members):
-                self._dissolve(ps, leaving[0][1] if leaving else "too few members", failed=True)
+        table, m = self.table, self._m
+        trusts = self._member_trust(m)
+        age, formal = table["age"], table["formal"]
+        age += 1
+        term_over = Partnership.terms_over(formal, age, self.p.formal_duration)
+        reasons = Organization.reasons_to_leave(self, trusts, ~formal | term_over)
+        volunteers_left = self._review_volunteers()
+        # Fewer than two members, other than a K7 group with its host.
+        busy = m.sum(axis=1) + (table["kind"] == KIND_CODES["K7"]) < 2
+        busy |= term_over
+        busy |= reasons.any(axis=1)
+        busy[volunteers_left] = True
+        rows = np.flatnonzero(busy)
+        over = term_over.tolist()
+        for k, codes in zip(rows.tolist(), reasons[rows].tolist(), strict=True):
+            self._review_one(
+                self.partnerships[k], codes, term_over=over[k], volunteers_left=k in volunteers_left
+            )
         self._drop_ended()
 
+    def _review_one(
+        self, ps: Partnership, reasons: list[int], *, term_over: bool, volunteers_left: bool
+    ) -> None:
+        """One pool where something happens: a K7 group its volunteers left dissolves;
+        members with a reason (`reasons`, by organization) leave, paying an exit fee from a
+        formal pool before its term ends if someone stays; at the end of a formal term the
+        pool renews or dissolves; one left with fewer than two members dissolves."""
+        p = self.p
+        if volunteers_left:
+            self._dissolve(ps, "volunteers left", failed=True)
+        leaving = [(m, LEAVE_REASONS[reasons[m.index]]) for m in ps.members if reasons[m.index]]
+        someone_stays = len(leaving) < len(ps.members)
+        for m, reason in leaving:
+            if ps.formal and not term_over and someone_stays:
+                fee = p.exit_cost * m.budget
+                m.budget -= fee
+                ps.carry += fee
+            self._leave(ps, m, reason)
+        if term_over and ps.active and len(ps.members) >= 2:
+            if ps.mean_trust >= p.trust_threshold and ps.value_ratio >= 1.0:
+                self._log("renewed", pid=ps.pid, partnership=ps.kind)
+            else:
+                self._dissolve(ps, "term ended", failed=False)
+                return
+        if ps.active and len(ps.members) < 2 and not (ps.kind == "K7" and ps.members):
+            self._dissolve(ps, leaving[0][1] if leaving else "too few members", failed=True)
+
     def _drop_ended(self) -> None:
-        """Remove the rows of partnerships dissolved this month (rows stay put until now)."""
-        if not self._ended_rows:
+        """Remove the rows of partnerships dissolved this month (rows stay put until now):
+        the month's ended partnerships keep their rows together in one small table."""
+        rows = sorted(self._ended_rows)
+        if not rows:
             return
-        keep = np.ones(self.table.n, dtype=bool)
-        keep[self._ended_rows] = False
         self._ended_rows.clear()
-        self.table.keep(keep)
-        self.partnerships[:] = [ps for ps, k in zip(self.partnerships, keep, strict=True) if k]
-        for row, ps in enumerate(self.partnerships):
-            ps.row = row
+        ended = self.table.drop(rows)
+        parts = self.partnerships
+        for i, row in enumerate(rows):
+            parts[row].detach(ended, i)
+        first = rows[0]
+        parts[first:] = [ps for ps in parts[first:] if ps.table is not ended]
+        for row in range(first, len(parts)):
+            parts[row].row = row
 
-    def _volunteers_stay(self) -> dict[int, np.ndarray]:
-        """Which volunteers of each K7 group stay this month, for groups where one leaves.
+    def _review_volunteers(self) -> list[int]:
+        """Each volunteer drops out of its K7 group with chance `volunteer_dropout`; returns
+        the rows of the partnerships whose groups fell below two volunteers (they dissolve).
 
-        Each volunteer drops out with chance `volunteer_dropout`; one draw for all volunteers
-        of all groups, in the order of `self.partnerships` and of each group's volunteers.
+        One draw for all volunteers of all groups, in the order of `self.partnerships` and
+        of each group's volunteers.
         """
         counts = self.table["volunteers"]
         hosts = np.flatnonzero(counts)
         if not hosts.size:
-            return {}
-        stay = self.rng.random(int(counts[hosts].sum())) >= self.p.volunteer_dropout
-        ends = np.cumsum(counts[hosts])
-        left = np.add.reduceat(~stay, ends - counts[hosts])  # volunteers leaving, per group
-        return {
-            int(hosts[g]): stay[ends[g] - counts[hosts[g]] : ends[g]] for g in np.flatnonzero(left)
-        }
-
-    def _review_volunteers(self, ps: Partnership, stay: np.ndarray) -> None:
-        """Volunteers who drifted away leave; a group with fewer than two dissolves (K7)."""
-        self.citizens.volunteering[ps.volunteers[~stay]] = False
-        ps.volunteers = ps.volunteers[stay]
-        if ps.volunteers.size < 2:
-            self._dissolve(ps, "volunteers left", failed=True)
+            return []
+        sizes = counts[hosts]
+        stay = self.rng.random(int(sizes.sum())) >= self.p.volunteer_dropout
+        if stay.all():
+            return []
+        groups = [self.partnerships[k] for k in hosts.tolist()]
+        gone = ~stay
+        self.citizens.volunteering[np.concatenate([ps.volunteers for ps in groups])[gone]] = False
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        below_two = []
+        for g in np.flatnonzero(np.add.reduceat(gone, starts)).tolist():
+            ps = groups[g]
+            ps.volunteers = ps.volunteers[stay[starts[g] : ends[g]]]
+            if ps.volunteers.size < 2:
+                below_two.append(ps.row)
+        return below_two
 
     def _leave(self, ps: Partnership, m: Organization, reason: str) -> None:
         """`m` leaves with its share of the pool's reserve (the last one with all it holds)."""
-        share = ps.reserve / len(ps.members)
-        if len(ps.members) == 1:
+        count, reserve = len(ps.members), ps.reserve
+        share = reserve / count
+        if count == 1:
             share, ps.carry = share + ps.carry, 0.0
         m.budget += share
-        ps.reserve -= ps.reserve / len(ps.members)
+        ps.reserve = reserve - reserve / count
         ps.remove(m)
         m.memberships.remove(ps)
         self.membership_counts[m.index] -= 1
@@ -891,9 +919,9 @@ class PartnershipModel(Model):
         for m in ps.members:
             m.memberships.remove(ps)
             self.membership_counts[m.index] -= 1
-        self.citizens.volunteering[ps.volunteers] = False
+        if ps.volunteers.size:
+            self.citizens.volunteering[ps.volunteers] = False
         self._ended_rows.append(ps.row)
-        ps.detach()
         self.ended.append(ps)
         self.failed += int(failed)
         self._log(
@@ -908,13 +936,13 @@ class PartnershipModel(Model):
     # 9. accountability --------------------------------------------------------
     def _update_accountability(self) -> None:
         """Government-community partnerships (K2) make agencies more accountable (B7)."""
-        base, acc, gov = self.p.accountability, self.accountability, self.is_government
-        table = self.table
-        in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]].any(axis=0)
-        acc[gov] = np.where(
-            in_k2[gov],
-            acc[gov] + self.p.accountability_gain * (1.0 - acc[gov]),
-            acc[gov] - self.p.accountability_decay * (acc[gov] - base),
+        p, table, gov = self.p, self.table, self.is_government
+        in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]].any(axis=0)[gov]
+        acc = self.accountability[gov]
+        self.accountability[gov] = np.where(
+            in_k2,
+            acc + p.accountability_gain * (1.0 - acc),
+            acc - p.accountability_decay * (acc - p.accountability),
         )
 
     # ------------------------------------------------------------------ shocks

@@ -75,6 +75,9 @@ def governance_fit(
     return np.stack([shared, lead, nao], axis=-1)
 
 
+RAW_TYPES = {1: np.uint8, 8: np.uint64}  # storage of the table's columns, by item size
+
+
 class PartnershipTable:
     """The state of the partnerships in force as arrays, one row each, in the model's order.
 
@@ -83,7 +86,11 @@ class PartnershipTable:
     matrix is kept up to date as members join and leave rather than rebuilt each month. A
     `Partnership` reads and writes its own row through its attributes, so code that looks at
     one partnership (the visualizer, tests, an organization reviewing its memberships) needs
-    no arrays. Storage grows by doubling; rows of ended partnerships are dropped together (`keep`).
+    no arrays. Columns of one shape and item size share a block of storage (columns x rows
+    x shape, raw bits: floats and integers together), each column a contiguous slice of it
+    viewed as its own type, so that moving rows costs one copy per block, not per column.
+    Storage grows by doubling; rows of ended partnerships are dropped together, once a
+    month (`drop`).
     """
 
     def __init__(self, n_organizations: int, n_domains: int, capacity: int = 64) -> None:
@@ -110,10 +117,46 @@ class PartnershipTable:
             )
             for name in names
         }
+        groups: dict[tuple[tuple[int, ...], int], list[str]] = {}
+        for name, (shape, dtype, _) in self._shapes.items():
+            groups.setdefault((shape, np.dtype(dtype).itemsize), []).append(name)
+        self._blocks = [tuple(names) for names in groups.values()]  # column names per block
+        # Each block's starting values as raw bits, shaped to fill a block of any length.
+        self._starts = [
+            np.array(
+                [
+                    np.array(self._shapes[name][2], self._shapes[name][1]).view(RAW_TYPES[size])
+                    for name in names
+                ]
+            ).reshape((len(names), 1, *(1 for _ in shape)))
+            for (shape, size), names in groups.items()
+        ]
+        self._use([self._fresh(b, capacity) for b in range(len(self._blocks))])
+
+    def _fresh(self, block: int, rows: int) -> np.ndarray:
+        """Storage for `block` with `rows` rows at their starting values."""
+        names, start = self._blocks[block], self._starts[block]
+        storage = np.empty((len(names), rows, *self._shapes[names[0]][0]), start.dtype)
+        storage[...] = start
+        return storage
+
+    def _use(self, storage: list[np.ndarray]) -> None:
+        """Hold `storage` (one array per block); `store` names each column's slice of it,
+        viewed as the column's type."""
+        self._storage = storage
         self.store: dict[str, np.ndarray] = {
-            name: np.full((capacity, *shape), fill, dtype)
-            for name, (shape, dtype, fill) in self._shapes.items()
+            name: block[j].view(self._shapes[name][1])
+            for names, block in zip(self._blocks, storage, strict=True)
+            for j, name in enumerate(names)
         }
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copy or pickle the storage only: the columns are made views of it again."""
+        return {key: value for key, value in self.__dict__.items() if key != "store"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._use(self._storage)
 
     def __getitem__(self, name: str) -> np.ndarray:
         """Column `name` for the partnerships in force (a view: writes go to the table)."""
@@ -122,32 +165,36 @@ class PartnershipTable:
     def append(self) -> int:
         """A new row with every column at its starting value; returns the row.
 
-        Rows past `n` always hold the starting values (storage is created so, and `keep`
+        Rows past `n` always hold the starting values (storage is created so, and `drop`
         resets the rows it frees), so appending writes nothing."""
-        if self.n == len(self.store["membership"]):
-            for name, (shape, dtype, fill) in self._shapes.items():
-                grown = np.full((2 * self.n, *shape), fill, dtype)
-                grown[: self.n] = self.store[name]
-                self.store[name] = grown
+        if self.n == self._storage[0].shape[1]:
+            grown = [self._fresh(b, 2 * self.n) for b in range(len(self._blocks))]
+            for new, old in zip(grown, self._storage, strict=True):
+                new[:, : self.n] = old
+            self._use(grown)
         row = self.n
         self.n += 1
         return row
 
-    def keep(self, mask: np.ndarray) -> None:
-        """Keep the rows where `mask` is true, in order (the caller renumbers partnerships);
-        the rows freed at the end go back to their starting values."""
-        n = int(mask.sum())
-        for name, column in self.store.items():
-            column[:n] = column[: self.n][mask]
-            column[n : self.n] = self._shapes[name][2]
+    def drop(self, rows: list[int]) -> PartnershipTable:
+        """Remove `rows` (increasing) from the table, the others keeping their order (the
+        caller renumbers partnerships); returns a table of copies of the removed rows, in
+        that order, for the partnerships that ended. Freed rows go back to starting values."""
+        ended = object.__new__(PartnershipTable)
+        ended.n, ended.n_organizations = len(rows), self.n_organizations
+        ended._shapes, ended._blocks, ended._starts = self._shapes, self._blocks, self._starts
+        taken = np.asarray(rows)
+        ended._use([block[:, taken] for block in self._storage])
+        # The rows between one removed row and the next move up by the number removed
+        # before them: one slice copy per removed row (a month removes a few).
+        ends = [*rows[1:], self.n]
+        n = self.n - len(rows)
+        for block, start in zip(self._storage, self._starts, strict=True):
+            for shift, (row, end) in enumerate(zip(rows, ends, strict=True)):
+                block[:, row - shift : end - shift - 1] = block[:, row + 1 : end]
+            block[:, n : self.n] = start
         self.n = n
-
-    def copy_row(self, row: int) -> PartnershipTable:
-        """A one-row table holding a copy of `row` (for a partnership that has ended)."""
-        one = object.__new__(PartnershipTable)
-        one.n, one.n_organizations, one._shapes = 1, self.n_organizations, self._shapes
-        one.store = {name: column[row : row + 1].copy() for name, column in self.store.items()}
-        return one
+        return ended
 
 
 class Column:
@@ -242,10 +289,11 @@ class Partnership:
         store["values"][self.row, org.index] = 1.0
         self._relink()
 
-    def detach(self) -> None:
-        """The partnership ended: keep a copy of its row, which the model then removes."""
-        self.table = self.table.copy_row(self.row)
-        self.row = 0
+    def detach(self, table: PartnershipTable, row: int) -> None:
+        """The partnership ended: its row, removed from the model's table, is now `row` of
+        `table` (PartnershipTable.drop), where it stays readable as before."""
+        self.table = table
+        self.row = row
 
     def _relink(self) -> None:
         self.table.store["linked"][self.row] = self.community_linked
@@ -283,7 +331,13 @@ class Partnership:
     @property
     def term_over(self) -> bool:
         """A formal agreement has reached its end date and is up for renewal."""
-        return self.formal and self.age > 0 and self.age % self.duration == 0
+        return bool(Partnership.terms_over(self.formal, self.age, self.duration))
+
+    @staticmethod
+    def terms_over(formal: Any, age: Any, duration: int) -> Any:
+        """Which formal agreements of `age` months have reached an end date, every
+        `duration` months (D1); for one partnership or a table's columns at once."""
+        return formal & (age > 0) & (age % duration == 0)
 
 
 def pool_focus(

@@ -666,20 +666,30 @@ def test_a_partnership_keeps_its_members_and_row():
 
 
 def test_an_ended_partnership_keeps_a_copy_of_its_row():
+    """Partnerships dissolved in a review leave the table together at its end; each keeps
+    its row, readable as before, and the others are renumbered in order."""
     model = town()
     orgs = model.organizations
-    first = model.form_partnership([orgs[NGO], orgs[BUSINESS]], formal=False)
-    second = model.form_partnership([orgs[NGO + 1], orgs[BUSINESS + 1]], formal=True)
-    first.pool = 4.0
-    second.pool = 9.0
-    first.detach()
-    model.table.keep(np.array([False, True]))
-    second.row = 0
-    assert first.pool == 4.0 and first.table.n == 1 and first.row == 0
-    assert second.pool == 9.0 and model.table.n == 1
+    pairs = [(NGO, BUSINESS), (NGO + 1, BUSINESS + 1), (NGO + 2, BUSINESS + 2)]
+    first, second, third = (
+        model.form_partnership([orgs[a], orgs[b]], formal=False) for a, b in pairs
+    )
+    for ps, pool in ((first, 4.0), (second, 9.0), (third, 5.0)):
+        ps.pool = pool
+    third.values[BUSINESS + 2] = 0.5
+    model._dissolve(third, "test", failed=True)
+    model._dissolve(first, "test", failed=False)
+    assert model.table.n == 3  # rows stay put until the review ends
+    model._drop_ended()
+    assert model.partnerships == [second] and second.row == 0 and model.table.n == 1
     assert model.table["pool"].tolist() == [9.0]
+    assert first.table is third.table and first.table.n == 2
+    assert (first.row, third.row) == (0, 1)
+    assert first.pool == 4.0 and third.pool == 5.0 and third.values[BUSINESS + 2] == 0.5
+    assert first.indices == [NGO, BUSINESS] and first.table["membership"][0, NGO] == 1.0
     first.pool = 1.0  # the copy is its own
-    assert model.table["pool"].tolist() == [9.0]
+    assert model.table["pool"].tolist() == [9.0] and third.pool == 5.0
+    assert model.ended == [third, first] and model.failed == 1
 
 
 def test_the_table_grows_without_losing_rows():
@@ -693,15 +703,61 @@ def test_the_table_grows_without_losing_rows():
     assert table["pool"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert table["values"].tolist() == [[1.0] * 3] * 5  # starting values, also after growth
     assert table["consensus"].tolist() == [1.0] * 5
-    table.keep(np.array([True, False, True, False, True]))
+    table["values"][3, 1] = 0.25
+    ended = table.drop([1, 3])
     assert table["pool"].tolist() == [0.0, 2.0, 4.0]
     assert table["membership"].tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
-    table["pool"][1] = 7.0
-    copy = table.copy_row(1)
-    assert copy.n == 1 and copy["pool"].tolist() == [7.0] and copy.n_organizations == 3
+    assert ended.n == 2 and ended.n_organizations == 3
+    assert ended["pool"].tolist() == [1.0, 3.0]
+    assert ended["values"].tolist() == [[1.0] * 3, [1.0, 0.25, 1.0]]
+    assert ended["membership"].tolist() == [[0, 1, 0], [1, 0, 0]]
+    ended["pool"][0] = 7.0  # the copies are their own
+    assert table["pool"].tolist() == [0.0, 2.0, 4.0]
     # A row appended over an old one starts afresh.
     table.append()
     assert table["pool"][3] == 0.0 and table["values"][3].tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize("dropped", [[0], [5], [1, 2], [0, 5], [0, 1, 2, 3, 4, 5], [2, 4]])
+def test_dropping_rows_keeps_the_others_in_order(dropped):
+    """Whatever rows go (first, last, neighbours, all), the others keep their order and
+    contents, the removed ones come back in order, and freed rows start afresh."""
+    table = PartnershipTable(2, 1, capacity=8)
+    for k in range(6):
+        table.append()
+        table["age"][k] = k
+        table["values"][k] = [k, -k]
+        table["linked"][k] = k % 2 == 1
+    ended = table.drop(dropped)
+    kept = [k for k in range(6) if k not in dropped]
+    assert table["age"].tolist() == kept and ended["age"].tolist() == dropped
+    assert table["values"].tolist() == [[k, -k] for k in kept]
+    assert table["linked"].tolist() == [k % 2 == 1 for k in kept]
+    assert ended["values"].tolist() == [[k, -k] for k in dropped]
+    for _ in dropped:
+        row = table.append()
+        assert table["age"][row] == 0 and table["values"][row].tolist() == [1.0, 1.0]
+        assert not table["linked"][row]
+
+
+def test_a_copied_town_runs_on_as_the_original():
+    """A deep copy or pickle of a running town (a checkpoint) steps exactly as the original:
+    the copy's partnership table keeps its columns as views of its own storage."""
+    import copy
+    import pickle
+
+    model = town(n_citizens=200, partnering_rate=0.3, formal_share=0.3)
+    for _ in range(12):
+        model.step()
+    copies = [copy.deepcopy(model), pickle.loads(pickle.dumps(model))]
+    for other in [model, *copies]:
+        for _ in range(24):
+            other.step()
+    frame = model.metrics_frame()
+    assert len(model.ended) > 0
+    for other in copies:
+        assert other.metrics_frame().equals(frame)
+        assert np.array_equal(other.table["membership"], model.table["membership"])
 
 
 def test_a_new_row_starts_empty_and_neutral():
