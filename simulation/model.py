@@ -447,25 +447,25 @@ class PartnershipModel(Model):
         p = self.p
         table = self.table
         m = self._m = table["membership"]
+        self._members = m.sum(axis=1)  # members of each pool, for this month's steps 4-6
         formal = table["formal"][:, None]
         announced = self.base_income * self._cut
         promise = m * np.where(
             formal,
-            p.formal_commitment * announced[None, :],
-            p.informal_commitment * spend[None, :] * self._member_trust(m),
+            p.formal_commitment * announced,
+            p.informal_commitment * spend * self._member_trust(m),
         )
-        size = np.maximum(m.sum(axis=1), 1.0)
-        mpcr = table["pool_return"][:, None] / size[:, None]
-        deterred = formal & table["warned"] & (p.sanction_rate >= 1.0 - mpcr)
+        mpcr = table["pool_return"][:, None] / np.maximum(self._members, 1.0)[:, None]
+        deterred = formal & (p.sanction_rate >= 1.0 - mpcr) & table["warned"]
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse = self.rng.random(m.shape) < p.defection_rate
         stressed = self.income < p.funding_stress * announced
-        chosen = np.where(lapse | stressed[None, :], 0.0, chosen) * m
+        chosen = np.where(lapse | stressed, 0.0, chosen) * m
         wanted = chosen * promise
         total = wanted.sum(axis=0)
         cap = p.max_committed * spend
         scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
-        paid = wanted * scale[None, :]
+        paid = wanted * scale
         if p.mutual_cover:
             paid += self._cover(formal & (m > 0), chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
@@ -473,7 +473,7 @@ class PartnershipModel(Model):
         self.given = chosen  # share of its promise each member gave (P x O), for observers
         self.ledger["pooled"] += float(paid.sum())
         self.ledger["solo"] += float(self._solo.sum())
-        self._sanction(formal & ~stressed[None, :], (1.0 - chosen) * promise * scale[None, :])
+        self._sanction(formal & ~stressed, (1.0 - chosen) * promise * scale)
         return paid, chosen
 
     def _cover(
@@ -530,7 +530,7 @@ class PartnershipModel(Model):
         m = self._m
         table = self.table
         expected = table["beliefs"]
-        self._update_trust(m.sum(axis=1), chosen, expected)
+        self._update_trust(self._members, chosen, expected)
         update_beliefs(m, chosen, expected, self.p.belief_memory)
         table["mean_trust"][:] = member_means(m, self.trust)[1]
 
@@ -612,7 +612,7 @@ class PartnershipModel(Model):
         """
         p, m, table = self.p, self._m, self.table
         consensus = member_means(m, self.alignment)[1]
-        network = m.sum(axis=1) + (table["volunteers"] > 0)  # volunteers count as one more member
+        network = self._members + (table["volunteers"] > 0)  # volunteers: one more member
         fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
         nao = mode == GOVERNANCE_CODES[Governance.NAO]

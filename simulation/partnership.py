@@ -54,25 +54,18 @@ def governance_fit(
     many members and only moderate trust, at an extra cost. Provan & Kenis give these
     contingencies in words; the numbers are parameters (`shared_*`, `lead_*`, `nao_*`).
     """
-    shared = (
-        np.minimum(1.0, mean_trust / params.shared_trust)
-        * np.minimum(1.0, params.shared_size / size)
-        * consensus
+    # One column per mode (GOVERNANCE_MODES): its best fit, the trust and size it needs, and
+    # how much its fit depends on consensus (an NAO tolerates any size: a factor of 1).
+    best = np.array([1.0, params.lead_fit, params.nao_fit])
+    trust = np.array([params.shared_trust, params.lead_trust, params.nao_trust])
+    tolerated = np.array([params.shared_size, params.lead_size, np.inf])
+    weight = np.array([1.0, params.lead_consensus, params.nao_consensus])
+    return (
+        best
+        * np.minimum(1.0, mean_trust[:, None] / trust)
+        * np.minimum(1.0, tolerated / np.asarray(size)[:, None])
+        * ((1.0 - weight) + weight * consensus[:, None])
     )
-    weight = params.lead_consensus
-    lead = (
-        params.lead_fit
-        * np.minimum(1.0, mean_trust / params.lead_trust)
-        * np.minimum(1.0, params.lead_size / size)
-        * ((1.0 - weight) + weight * consensus)
-    )
-    weight = params.nao_consensus
-    nao = (
-        params.nao_fit
-        * np.minimum(1.0, mean_trust / params.nao_trust)
-        * ((1.0 - weight) + weight * consensus)
-    )
-    return np.stack([shared, lead, nao], axis=-1)
 
 
 class PartnershipTable:
