@@ -25,14 +25,14 @@ def reach_chance(lam: float) -> float:
     """
     if lam >= SERIES_LIMIT:
         return -math.expm1(-lam)
-    x = -lam
-    s = 1.0 + x / 8.0
-    s = 1.0 + x / 7.0 * s
-    s = 1.0 + x / 6.0 * s
-    s = 1.0 + x / 5.0 * s
-    s = 1.0 + x / 4.0 * s
-    s = 1.0 + x / 3.0 * s
-    s = 1.0 + x / 2.0 * s
+    x = -lam  # multiplied by reciprocals: a division costs several multiplications
+    s = 1.0 + x * (1.0 / 8.0)
+    s = 1.0 + x * (1.0 / 7.0) * s
+    s = 1.0 + x * (1.0 / 6.0) * s
+    s = 1.0 + x * (1.0 / 5.0) * s
+    s = 1.0 + x * (1.0 / 4.0) * s
+    s = 1.0 + x * (1.0 / 3.0) * s
+    s = 1.0 + x * (1.0 / 2.0) * s
     return -x * s
 
 

@@ -592,15 +592,17 @@ class PartnershipModel(Model):
         """What each pool spends this month: contributions after leakage, exit fees and
         fines carried in, volunteers' time, and reserves saved or drawn."""
         p, table = self.p, self.table
-        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)[None, :]
+        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)
         self.ledger["government"] += float(paid[:, self.is_government].sum())
-        self._leakage += float(lost.sum())
-        self.ledger["leakage"] += float(lost.sum())
+        leaked = float(lost.sum())
+        self._leakage += leaked
+        self.ledger["leakage"] += leaked
         n_vol = table["volunteers"].astype(float)
         carried = table["carry"].copy()
         table["carry"][:] = 0.0
-        self.ledger["spent"] += float(carried.sum())  # exit fees and fines paid in last month
-        self.ledger["pooled"] += float(carried.sum())
+        paid_in = float(carried.sum())  # exit fees and fines paid in last month
+        self.ledger["spent"] += paid_in
+        self.ledger["pooled"] += paid_in
         money = self._draw_reserves((paid - lost).sum(axis=1) + carried)
         return money + n_vol * p.volunteer_value  # volunteers' time cannot be saved
 

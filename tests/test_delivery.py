@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulation import kernels
 from simulation.population import CitizenPopulation, small_world
 from simulation.services import Channels, channel_offers, deliver, water_fill_scale
 from simulation.welfare import gini
@@ -232,6 +233,25 @@ def test_water_filling_loses_no_unit_to_saturation():
     # More units than citizens: everyone is served, the scale stays finite.
     scale = water_fill_scale(pop, c0, k1, np.full(4, 1000.0))
     assert np.isfinite(scale).all()
+
+
+def test_the_decay_pass_bounds_everyone_s_coordinated_reach():
+    """deliver skips water-filling when max a x c0 + max(a x need) x k1 <= 1: the peaks the
+    decay pass returns bound every citizen's lambda, and are attained."""
+    rng = np.random.default_rng(5)
+    for seed in range(4):
+        pop = population(300, seed=seed)
+        need_sum, _, aware_sum, aware_peak, need_peak = kernels.decay_and_sum_need(
+            pop.welfare, pop.awareness, pop.vulnerability, 0.05
+        )
+        need = 1.0 - pop.welfare.astype(float)
+        assert aware_peak == pop.awareness.max()
+        np.testing.assert_array_equal(need_peak, (pop.awareness[:, None] * need).max(axis=0))
+        np.testing.assert_allclose(need_sum, need.sum(axis=0), rtol=1e-9)
+        assert aware_sum == pytest.approx(pop.awareness.sum(dtype=float), rel=1e-9)
+        c0, k1 = rng.random(4), rng.random(4)
+        peak, _ = kernels.coordinated_reach(pop.welfare, pop.awareness, c0, k1, np.ones(4))
+        assert (peak <= c0 * aware_peak + k1 * need_peak).all()
 
 
 # --------------------------------------------------------------------- delivery (B1, B3, B6)
