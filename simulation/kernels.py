@@ -1,7 +1,8 @@
-"""Compiled loops over citizens: the only per-person work in a month.
+"""Compiled loops of service delivery: the only per-person work in a month.
 
-Each function makes one pass over the population arrays (numba, compiled once and cached on
-disk), so a month costs a few passes instead of dozens of numpy temporaries. Random numbers
+Each function makes one pass over the population arrays, or over the month's service
+channels (numba, compiled once and cached on disk), so a month costs a few passes instead
+of dozens of numpy temporaries. Random numbers
 are drawn by the caller from the model's numpy Generator, keeping one random stream; the
 loops themselves are deterministic arithmetic in a fixed order.
 """
