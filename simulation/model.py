@@ -510,8 +510,11 @@ class PartnershipModel(Model):
         if not due.any():
             return
         budgets = self.budget
-        fines *= np.where(due > budgets, budgets / np.maximum(due, 1e-300), 1.0)[None, :]
-        paid = fines.sum(axis=0)
+        over = due > budgets  # fined more than it holds: its fines shrink to what it holds
+        if over.any():
+            fines *= np.where(over, budgets / np.maximum(due, 1e-300), 1.0)
+            due = fines.sum(axis=0)
+        paid = due
         self.table["carry"][:] += fines.sum(axis=1)
         self.table["warned"][:] |= fines > 0
         fined = paid != 0  # max: a fine of all one holds leaves exactly 0
