@@ -1,7 +1,8 @@
-"""Compiled loops over citizens: the only per-person work in a month.
+"""Compiled loops of service delivery: the only per-person work in a month.
 
-Each function makes one pass over the population arrays (numba, compiled once and cached on
-disk), so a month costs a few passes instead of dozens of numpy temporaries. Random numbers
+Each function makes one pass over the population arrays, or over the month's service
+channels (numba, compiled once and cached on disk), so a month costs a few passes instead
+of dozens of numpy temporaries. Random numbers
 are drawn by the caller from the model's numpy Generator, keeping one random stream; the
 loops themselves are deterministic arithmetic in a fixed order.
 """
@@ -25,14 +26,14 @@ def reach_chance(lam: float) -> float:
     """
     if lam >= SERIES_LIMIT:
         return -math.expm1(-lam)
-    x = -lam
-    s = 1.0 + x / 8.0
-    s = 1.0 + x / 7.0 * s
-    s = 1.0 + x / 6.0 * s
-    s = 1.0 + x / 5.0 * s
-    s = 1.0 + x / 4.0 * s
-    s = 1.0 + x / 3.0 * s
-    s = 1.0 + x / 2.0 * s
+    x = -lam  # multiplied by reciprocals: a division costs several multiplications
+    s = 1.0 + x * (1.0 / 8.0)
+    s = 1.0 + x * (1.0 / 7.0) * s
+    s = 1.0 + x * (1.0 / 6.0) * s
+    s = 1.0 + x * (1.0 / 5.0) * s
+    s = 1.0 + x * (1.0 / 4.0) * s
+    s = 1.0 + x * (1.0 / 3.0) * s
+    s = 1.0 + x * (1.0 / 2.0) * s
     return -x * s
 
 
@@ -46,25 +47,60 @@ def geometric_mean_row(product: float, n_domains: int) -> float:
 
 @njit(cache=True)
 def decay_and_sum_need(
-    welfare: np.ndarray, awareness: np.ndarray, keep: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Erode citizen i's welfare by the factor keep[i]; return sums of need, awareness*need
-    and awareness."""
+    welfare: np.ndarray, awareness: np.ndarray, vulnerability: np.ndarray, decay: float
+) -> tuple[np.ndarray, np.ndarray, float, float, np.ndarray]:
+    """Erode citizen i's welfare by decay x vulnerability[i] (clipped to [0, 1], in float32
+    as numpy computes it for the float32 arrays); return sums of need, awareness*need and
+    awareness, and the largest awareness and awareness*need (the bound of anyone's reach)."""
     n, n_domains = welfare.shape
+    rate = np.float32(decay)
     need_sum = np.zeros(n_domains)
     aware_need = np.zeros(n_domains)
     aware_sum = 0.0
+    aware_peak = 0.0
+    aware_need_peak = np.zeros(n_domains)
     for i in range(n):
         a = awareness[i]
         aware_sum += a
-        k = keep[i]
+        aware_peak = max(aware_peak, a)
+        k = min(max(np.float32(1.0) - rate * vulnerability[i], np.float32(0.0)), np.float32(1.0))
         for d in range(n_domains):
             w = welfare[i, d] * k
             welfare[i, d] = w
             need = 1.0 - welfare[i, d]
             need_sum[d] += need
             aware_need[d] += a * need
-    return need_sum, aware_need, aware_sum
+            aware_need_peak[d] = max(aware_need_peak[d], a * need)
+    return need_sum, aware_need, aware_sum, aware_peak, aware_need_peak
+
+
+@njit(cache=True)
+def channel_sums(
+    units: np.ndarray,
+    quality: np.ndarray,
+    targeting: np.ndarray,
+    coordinated: np.ndarray,
+    aware_sum: float,
+    aware_relneed: np.ndarray,
+    floor: float,
+) -> np.ndarray:
+    """(2, 4, D): per group of channels (0 coordinated, 1 the others) and domain, the sums of
+    units, units x quality, and the reach terms u (1 - tau) / Z and u tau / Z with
+    Z = max(A (1 - tau) + tau B, floor) (services.channel_offers), channels in order."""
+    n_channels, n_domains = units.shape
+    sums = np.zeros((2, 4, n_domains))
+    for c in range(n_channels):
+        g = 0 if coordinated[c] else 1
+        tau = targeting[c]
+        for d in range(n_domains):
+            u = units[c, d]
+            z = aware_sum * (1.0 - tau) + tau * aware_relneed[d]
+            z = z if z > floor else floor
+            sums[g, 0, d] += u
+            sums[g, 1, d] += u * quality[c, d]
+            sums[g, 2, d] += u * (1.0 - tau) / z
+            sums[g, 3, d] += u * tau / z
+    return sums
 
 
 @njit(cache=True)

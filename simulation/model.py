@@ -447,25 +447,25 @@ class PartnershipModel(Model):
         p = self.p
         table = self.table
         m = self._m = table["membership"]
+        self._members = m.sum(axis=1)  # members of each pool, for this month's steps 4-6
         formal = table["formal"][:, None]
         announced = self.base_income * self._cut
         promise = m * np.where(
             formal,
-            p.formal_commitment * announced[None, :],
-            p.informal_commitment * spend[None, :] * self._member_trust(m),
+            p.formal_commitment * announced,
+            p.informal_commitment * spend * self._member_trust(m),
         )
-        size = np.maximum(m.sum(axis=1), 1.0)
-        mpcr = table["pool_return"][:, None] / size[:, None]
-        deterred = formal & table["warned"] & (p.sanction_rate >= 1.0 - mpcr)
+        mpcr = table["pool_return"][:, None] / np.maximum(self._members, 1.0)[:, None]
+        deterred = formal & (p.sanction_rate >= 1.0 - mpcr) & table["warned"]
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse = self.rng.random(m.shape) < p.defection_rate
         stressed = self.income < p.funding_stress * announced
-        chosen = np.where(lapse | stressed[None, :], 0.0, chosen) * m
+        chosen = np.where(lapse | stressed, 0.0, chosen) * m
         wanted = chosen * promise
         total = wanted.sum(axis=0)
         cap = p.max_committed * spend
         scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
-        paid = wanted * scale[None, :]
+        paid = wanted * scale
         if p.mutual_cover:
             paid += self._cover(formal & (m > 0), chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
@@ -473,7 +473,7 @@ class PartnershipModel(Model):
         self.given = chosen  # share of its promise each member gave (P x O), for observers
         self.ledger["pooled"] += float(paid.sum())
         self.ledger["solo"] += float(self._solo.sum())
-        self._sanction(formal & ~stressed[None, :], (1.0 - chosen) * promise * scale[None, :])
+        self._sanction(formal & ~stressed, (1.0 - chosen) * promise * scale)
         return paid, chosen
 
     def _cover(
@@ -510,8 +510,11 @@ class PartnershipModel(Model):
         if not due.any():
             return
         budgets = self.budget
-        fines *= np.where(due > budgets, budgets / np.maximum(due, 1e-300), 1.0)[None, :]
-        paid = fines.sum(axis=0)
+        over = due > budgets  # fined more than it holds: its fines shrink to what it holds
+        if over.any():
+            fines *= np.where(over, budgets / np.maximum(due, 1e-300), 1.0)
+            due = fines.sum(axis=0)
+        paid = due
         self.table["carry"][:] += fines.sum(axis=1)
         self.table["warned"][:] |= fines > 0
         fined = paid != 0  # max: a fine of all one holds leaves exactly 0
@@ -530,7 +533,7 @@ class PartnershipModel(Model):
         m = self._m
         table = self.table
         expected = table["beliefs"]
-        self._update_trust(m.sum(axis=1), chosen, expected)
+        self._update_trust(self._members, chosen, expected)
         update_beliefs(m, chosen, expected, self.p.belief_memory)
         table["mean_trust"][:] = member_means(m, self.trust)[1]
 
@@ -592,15 +595,17 @@ class PartnershipModel(Model):
         """What each pool spends this month: contributions after leakage, exit fees and
         fines carried in, volunteers' time, and reserves saved or drawn."""
         p, table = self.p, self.table
-        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)[None, :]
+        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)
         self.ledger["government"] += float(paid[:, self.is_government].sum())
-        self._leakage += float(lost.sum())
-        self.ledger["leakage"] += float(lost.sum())
+        leaked = float(lost.sum())
+        self._leakage += leaked
+        self.ledger["leakage"] += leaked
         n_vol = table["volunteers"].astype(float)
         carried = table["carry"].copy()
         table["carry"][:] = 0.0
-        self.ledger["spent"] += float(carried.sum())  # exit fees and fines paid in last month
-        self.ledger["pooled"] += float(carried.sum())
+        paid_in = float(carried.sum())  # exit fees and fines paid in last month
+        self.ledger["spent"] += paid_in
+        self.ledger["pooled"] += paid_in
         money = self._draw_reserves((paid - lost).sum(axis=1) + carried)
         return money + n_vol * p.volunteer_value  # volunteers' time cannot be saved
 
@@ -612,7 +617,7 @@ class PartnershipModel(Model):
         """
         p, m, table = self.p, self._m, self.table
         consensus = member_means(m, self.alignment)[1]
-        network = m.sum(axis=1) + (table["volunteers"] > 0)  # volunteers count as one more member
+        network = self._members + (table["volunteers"] > 0)  # volunteers: one more member
         fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
         nao = mode == GOVERNANCE_CODES[Governance.NAO]

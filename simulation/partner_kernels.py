@@ -89,6 +89,17 @@ def partner_observations(
 
 
 @njit(cache=True)
+def pool_members(membership: np.ndarray, k: int, members: np.ndarray) -> int:
+    """Write pool k's members into `members` in organization order; return how many."""
+    size = 0
+    for o in range(membership.shape[1]):
+        if membership[k, o] > 0:
+            members[size] = o
+            size += 1
+    return size
+
+
+@njit(cache=True)
 def member_means(membership: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Means of matrix[i, j] (trust, goal alignment) over the fellow members j of member i.
 
@@ -100,25 +111,23 @@ def member_means(membership: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray
     n_pools, n_orgs = membership.shape
     means = np.zeros((n_pools, n_orgs))
     pools = np.ones(n_pools)
+    members = np.empty(n_orgs, dtype=np.int64)
     for k in range(n_pools):
-        size = 0
-        for o in range(n_orgs):
-            size += membership[k, o] > 0
+        size = pool_members(membership, k, members)
+        if size < 2:
+            for a in range(size):
+                means[k, members[a]] = 1.0
+            continue
         pooled = 0.0
-        for i in range(n_orgs):
-            if membership[k, i] <= 0:
-                continue
-            if size < 2:
-                means[k, i] = 1.0
-                continue
+        for a in range(size):
+            i = members[a]
             total = 0.0
-            for j in range(n_orgs):
-                if j != i and membership[k, j] > 0:
-                    total += matrix[i, j]
+            for b in range(size):
+                if b != a:
+                    total += matrix[i, members[b]]
             means[k, i] = total / (size - 1)
             pooled += means[k, i]
-        if size > 1:
-            pools[k] = pooled / size
+        pools[k] = pooled / size
     return means, pools
 
 
@@ -212,17 +221,16 @@ def update_values(
     Returns each pool's mean ratio over its members."""
     n_pools, n_orgs = membership.shape
     mean = np.zeros(n_pools)
+    members = np.empty(n_orgs, dtype=np.int64)
     for k in range(n_pools):
-        size = 0
-        for o in range(n_orgs):
-            size += membership[k, o] > 0
+        size = pool_members(membership, k, members)
         total = 0.0
-        for o in range(n_orgs):
-            if membership[k, o] > 0:
-                if promise[k, o] > 0 and size > 1:
-                    ratio = payoff[k, o] / max(promise[k, o], 1e-300)
-                    values[k, o] = memory * values[k, o] + (1.0 - memory) * ratio
-                total += values[k, o]
+        for a in range(size):
+            o = members[a]
+            if promise[k, o] > 0 and size > 1:
+                ratio = payoff[k, o] / max(promise[k, o], 1e-300)
+                values[k, o] = memory * values[k, o] + (1.0 - memory) * ratio
+            total += values[k, o]
         mean[k] = total / max(size, 1)
     return mean
 

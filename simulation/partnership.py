@@ -54,25 +54,18 @@ def governance_fit(
     many members and only moderate trust, at an extra cost. Provan & Kenis give these
     contingencies in words; the numbers are parameters (`shared_*`, `lead_*`, `nao_*`).
     """
-    shared = (
-        np.minimum(1.0, mean_trust / params.shared_trust)
-        * np.minimum(1.0, params.shared_size / size)
-        * consensus
+    # One column per mode (GOVERNANCE_MODES): its best fit, the trust and size it needs, and
+    # how much its fit depends on consensus (an NAO tolerates any size: a factor of 1).
+    best = np.array([1.0, params.lead_fit, params.nao_fit])
+    trust = np.array([params.shared_trust, params.lead_trust, params.nao_trust])
+    tolerated = np.array([params.shared_size, params.lead_size, np.inf])
+    weight = np.array([1.0, params.lead_consensus, params.nao_consensus])
+    return (
+        best
+        * np.minimum(1.0, mean_trust[:, None] / trust)
+        * np.minimum(1.0, tolerated / np.asarray(size)[:, None])
+        * ((1.0 - weight) + weight * consensus[:, None])
     )
-    weight = params.lead_consensus
-    lead = (
-        params.lead_fit
-        * np.minimum(1.0, mean_trust / params.lead_trust)
-        * np.minimum(1.0, params.lead_size / size)
-        * ((1.0 - weight) + weight * consensus)
-    )
-    weight = params.nao_consensus
-    nao = (
-        params.nao_fit
-        * np.minimum(1.0, mean_trust / params.nao_trust)
-        * ((1.0 - weight) + weight * consensus)
-    )
-    return np.stack([shared, lead, nao], axis=-1)
 
 
 RAW_TYPES = {1: np.uint8, 8: np.uint64}  # storage of the table's columns, by item size
@@ -352,7 +345,7 @@ def pool_focus(
     """
     focus = weights @ priorities
     total = focus.sum(axis=1, keepdims=True)
-    if not np.all(total > 0):
+    if not (total > 0).all():
         weights = np.where(total > 0, weights, membership)
         focus = weights @ priorities
         total = focus.sum(axis=1, keepdims=True)
@@ -378,9 +371,12 @@ class Runners:
         """(organizations x domains): each organization's money run for pools."""
         if self.best is None:
             return np.einsum("kod,kd->od", self.shares, pool_domain)
-        money = np.zeros((n_organizations, pool_domain.shape[1]))
-        np.add.at(money, (self.best, np.arange(pool_domain.shape[1])[None, :]), pool_domain)
-        return money
+        n_domains = pool_domain.shape[1]
+        cells = self.best * n_domains + np.arange(n_domains)  # (runner, domain), flattened
+        money = np.bincount(
+            cells.ravel(), weights=pool_domain.ravel(), minlength=n_organizations * n_domains
+        )  # pools' sums in pool order, as np.add.at would add them, at a third of its cost
+        return money.reshape(n_organizations, n_domains)
 
     def read(self, per_organization: np.ndarray) -> np.ndarray:
         """(pools x domains): `per_organization` (organizations x domains) of each runner."""

@@ -26,6 +26,7 @@ def member_payoffs(
     e = np.atleast_2d(np.asarray(endowments, dtype=float))
     c = np.atleast_2d(np.asarray(contributions, dtype=float))
     r = np.asarray(multiplier, dtype=float).reshape(-1, 1)
-    size = np.maximum((e > 0).sum(axis=1, keepdims=True), 1)
-    payoff = np.where(e > 0, e - c + r * c.sum(axis=1, keepdims=True) / size, 0.0)
+    member = e > 0
+    size = np.maximum(member.sum(axis=1, keepdims=True), 1)
+    payoff = np.where(member, e - c + r * c.sum(axis=1, keepdims=True) / size, 0.0)
     return payoff if np.ndim(endowments) > 1 else payoff[0]

@@ -30,6 +30,7 @@ from .population import CitizenPopulation
 Array = NDArray[np.float64]
 _EPS = 1e-12
 FILL_ITERATIONS = 40
+SATURATION_MARGIN = 1e-9  # rounding room when a bound rules out saturation
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,28 @@ class Delivery:
     duplicates: float  # expected units that reached someone already served
 
 
-def reach_coefficients(
-    units: Array, targeting: Array, aware_sum: float, aware_relneed: Array
-) -> tuple[Array, Array]:
-    """(c0, c1) per domain with lambda_i = a_i (c0 + c1 * need_i / mean need).
+def channel_offers(
+    channels: Channels, aware_sum: float, aware_relneed: Array
+) -> tuple[Array, Array, Array, Array]:
+    """What each group of channels offers: (units, mean quality, c0, c1), each (2 x D), row 0
+    the coordinated channels and row 1 the others, with lambda_i = a_i (c0 + c1 * need_i /
+    mean need) the units citizen i can expect from the group.
 
     A channel with u units and targeting tau gives citizen i the expected share
     a_i ((1 - tau) + tau n_i) / Z with Z = A (1 - tau) + tau B, A = sum a, B = sum a n.
+    The sums over a month's few hundred channels are one compiled pass (kernels.channel_sums).
     """
-    tau = targeting[:, None]
-    z = np.maximum(aware_sum * (1.0 - tau) + tau * aware_relneed[None, :], _EPS)
-    return (units * (1.0 - tau) / z).sum(axis=0), (units * tau / z).sum(axis=0)
+    sums = kernels.channel_sums(
+        channels.units,
+        channels.quality,
+        channels.targeting,
+        channels.coordinated,
+        aware_sum,
+        aware_relneed,
+        _EPS,
+    )
+    units = sums[:, 0]
+    return units, sums[:, 1] / np.maximum(units, _EPS), sums[:, 2], sums[:, 3]
 
 
 def water_fill_scale(pop: CitizenPopulation, c0: Array, k1: Array, total: Array) -> Array:
@@ -97,21 +109,20 @@ def deliver(
     """Erode welfare by `decay` x each citizen's vulnerability, then deliver one month of
     services and lift welfare."""
     n, n_domains = pop.welfare.shape
-    keep = np.clip(1.0 - decay * pop.vulnerability, 0.0, 1.0).astype(np.float32)
-    need_sum, aware_need, aware_sum = kernels.decay_and_sum_need(pop.welfare, pop.awareness, keep)
+    need_sum, aware_need, aware_sum, aware_peak, aware_need_peak = kernels.decay_and_sum_need(
+        pop.welfare, pop.awareness, pop.vulnerability, decay
+    )
     mean_need = np.maximum(need_sum / n, _EPS)
-    aware_relneed = aware_need / mean_need
-    rows = {}
-    quality = {}
-    for flag in (True, False):
-        sel = channels.coordinated if flag else ~channels.coordinated
-        units = channels.units[sel]
-        total = units.sum(axis=0)
-        c0, c1 = reach_coefficients(units, channels.targeting[sel], aware_sum, aware_relneed)
-        k1 = c1 / mean_need
-        scale = water_fill_scale(pop, c0, k1, total) if flag else np.ones(n_domains)
-        rows[flag] = np.array([c0, k1, scale])
-        quality[flag] = (units * channels.quality[sel]).sum(axis=0) / np.maximum(total, _EPS)
+    units, quality, c0, c1 = channel_offers(channels, aware_sum, aware_need / mean_need)
+    k1 = c1 / mean_need
+    # No citizen's chance of a coordinated unit exceeds this bound (awareness and need at
+    # their peaks): only when it may pass 1 can the shared registry saturate and water-fill.
+    bound = c0[0] * aware_peak + k1[0] * aware_need_peak
+    scale = (
+        water_fill_scale(pop, c0[0], k1[0], units[0])
+        if (bound > 1.0 - SATURATION_MARGIN).any()
+        else np.ones(n_domains)
+    )
     draws = rng.random((n, n_domains), dtype=np.float32)
     composite = np.empty(n, dtype=np.float32)
     hits_c, units_u, reach_u, overlap, gained, domain_sum, reached = kernels.serve(
@@ -119,10 +130,10 @@ def deliver(
         pop.awareness,
         pop.participating,
         draws,
-        rows[True],
-        rows[False],
-        quality[True],
-        quality[False],
+        np.array([c0[0], k1[0], scale]),
+        np.array([c0[1], k1[1], np.ones(n_domains)]),
+        quality[0],
+        quality[1],
         service_effect,
         ownership_effect,
         pop.served_any,

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulation import kernels
 from simulation.population import CitizenPopulation, small_world
-from simulation.services import Channels, deliver, reach_coefficients, water_fill_scale
+from simulation.services import Channels, channel_offers, deliver, water_fill_scale
 from simulation.welfare import gini
 
 
@@ -162,6 +163,13 @@ def test_news_spreads_along_ties_and_fades():
 
 
 # --------------------------------------------------------------------- reach (B1, B5, B7)
+def reach_coefficients(units, targeting, aware_sum, aware_relneed):
+    """(c0, c1) of channels that are all uncoordinated (row 1 of channel_offers)."""
+    offer = channels(units, np.ones_like(units), targeting, [False] * len(targeting))
+    _, _, c0, c1 = channel_offers(offer, aware_sum, np.asarray(aware_relneed, float))
+    return c0[1], c1[1]
+
+
 def test_reach_coefficients_worked_example():
     """Z = A (1 - tau) + tau B; c0 = sum u (1 - tau) / Z, c1 = sum u tau / Z."""
     c0, c1 = reach_coefficients(
@@ -189,6 +197,28 @@ def test_reach_coefficients_share_out_every_unit():
     assert np.isfinite(c0).all() and np.isfinite(c1).all()
 
 
+def test_channel_offers_split_channels_by_coordination():
+    """Row 0 sums the coordinated channels, row 1 the others: units, their mean quality and
+    the reach coefficients of each group as if it were alone."""
+    units = np.array([[10.0, 0.0], [30.0, 4.0], [20.0, 8.0]])
+    quality = np.array([[0.2, 0.9], [0.6, 0.5], [0.4, 0.25]])
+    targeting = np.array([0.0, 0.5, 1.0])
+    offer = channels(units, quality, targeting, [True, False, True])
+    total, mean_quality, c0, c1 = channel_offers(offer, 10.0, np.array([5.0, 20.0]))
+    np.testing.assert_allclose(total, [[30.0, 8.0], [30.0, 4.0]])
+    # Coordinated: (10 x 0.2 + 20 x 0.4) / 30; nothing offered in domain 2 by channel 0.
+    np.testing.assert_allclose(mean_quality, [[1.0 / 3.0, 0.25], [0.6, 0.5]])
+    for row, sel in ((0, [0, 2]), (1, [1])):
+        alone = reach_coefficients(units[sel], targeting[sel], 10.0, [5.0, 20.0])
+        np.testing.assert_allclose(c0[row], alone[0])
+        np.testing.assert_allclose(c1[row], alone[1])
+    # Nothing offered: quality 0, not 0 / 0.
+    _, empty_quality, _, _ = channel_offers(
+        channels(np.zeros((1, 2)), np.ones((1, 2)), [0.5], [True]), 10.0, np.ones(2)
+    )
+    assert (empty_quality == 0.0).all()
+
+
 def test_water_filling_loses_no_unit_to_saturation():
     """sum_i min(1, s lambda_i) = units: a shared registry passes surplus units on."""
     pop = population(200)
@@ -203,6 +233,25 @@ def test_water_filling_loses_no_unit_to_saturation():
     # More units than citizens: everyone is served, the scale stays finite.
     scale = water_fill_scale(pop, c0, k1, np.full(4, 1000.0))
     assert np.isfinite(scale).all()
+
+
+def test_the_decay_pass_bounds_everyone_s_coordinated_reach():
+    """deliver skips water-filling when max a x c0 + max(a x need) x k1 <= 1: the peaks the
+    decay pass returns bound every citizen's lambda, and are attained."""
+    rng = np.random.default_rng(5)
+    for seed in range(4):
+        pop = population(300, seed=seed)
+        need_sum, _, aware_sum, aware_peak, need_peak = kernels.decay_and_sum_need(
+            pop.welfare, pop.awareness, pop.vulnerability, 0.05
+        )
+        need = 1.0 - pop.welfare.astype(float)
+        assert aware_peak == pop.awareness.max()
+        np.testing.assert_array_equal(need_peak, (pop.awareness[:, None] * need).max(axis=0))
+        np.testing.assert_allclose(need_sum, need.sum(axis=0), rtol=1e-9)
+        assert aware_sum == pytest.approx(pop.awareness.sum(dtype=float), rel=1e-9)
+        c0, k1 = rng.random(4), rng.random(4)
+        peak, _ = kernels.coordinated_reach(pop.welfare, pop.awareness, c0, k1, np.ones(4))
+        assert (peak <= c0 * aware_peak + k1 * need_peak).all()
 
 
 # --------------------------------------------------------------------- delivery (B1, B3, B6)
