@@ -126,6 +126,8 @@ class Organization(Agent):
             0.02,
             0.98,
         )
+        # The sector's priorities, which every leader's own draw is mixed with (C1, C7).
+        self.sector_priorities = profile(PRIORITIES, self.sector, p.profile_contrast)
         self.priorities = self._draw_priorities(p.goal_divergence)
         self.culture = np.asarray(CULTURE[self.sector]) + rng.normal(0.0, p.culture_spread, 2)
         self.leadership = self._draw_leadership()
@@ -139,14 +141,15 @@ class Organization(Agent):
     def _draw_priorities(self, divergence: float) -> np.ndarray:
         """Sector priorities mixed with idiosyncratic ones; divergence is C1's lever."""
         own = self.model.rng.dirichlet(np.full(len(DOMAINS), 0.4))
-        contrast = self.model.p.profile_contrast
-        mix = (1.0 - divergence) * profile(PRIORITIES, self.sector, contrast) + divergence * own
+        mix = (1.0 - divergence) * self.sector_priorities + divergence * own
         return mix / mix.sum()
 
     def _draw_leadership(self) -> float:
-        q = self.model.p.leadership_quality
-        return float(
-            np.clip(q + self.model.rng.normal(0.0, self.model.p.leadership_spread), 0.0, 1.0)
+        """Leadership quality around the town's, clipped to [0, 1] (a Python float: numpy's
+        clip of one number costs more than the draw)."""
+        p = self.model.p
+        return min(
+            max(p.leadership_quality + self.model.rng.normal(0.0, p.leadership_spread), 0.0), 1.0
         )
 
     @property
@@ -175,16 +178,16 @@ class Organization(Agent):
         """Pick a candidate by attractiveness (softmax); both sides must trust enough (C2)
         and the goals must be close enough (C1, accepted with chance = alignment)."""
         model, p = self.model, self.model.p
-        candidates = np.flatnonzero(model.partner_candidates(self))
+        candidates = model.partner_candidates(self).nonzero()[0]
         if not candidates.size:
             return
         scores = self.partner_scores()[candidates]
         weights = np.exp((scores - scores.max()) / p.choice_temperature)
         pick = int(candidates[weighted_pick(weights, model.rng)])
-        trust = model.trust
-        if min(trust[self.index, pick], trust[pick, self.index]) < p.trust_threshold:
+        trust, i = model.trust, self.index
+        if min(trust[i, pick], trust[pick, i]) < p.trust_threshold:
             return
-        if model.rng.random() >= model.alignment[self.index, pick]:
+        if model.rng.random() >= model.alignment[i, pick]:
             return
         model.start_or_join(self, model.organizations[pick])
 

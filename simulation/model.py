@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import networkx as nx
@@ -74,7 +74,7 @@ NEGLIGIBLE_SPENDING = 1e-9  # share of the town's funding under which nothing wa
 def _mean(values: np.ndarray, indices: list[int]) -> float:
     """Mean of `values` at a few `indices`, summed in order: a partnership's handful of
     members, where numpy's fancy indexing and mean would cost ten times the sum."""
-    return float(sum(values[i] for i in indices) / len(indices))
+    return float(sum([values[i] for i in indices]) / len(indices))
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,12 @@ class PartnershipModel(Model):
         self.is_seeker = np.array([o.sector in GRANT_SEEKERS for o in orgs])
         self.is_government = np.array([o.sector is Sector.GOVERNMENT for o in orgs])
         self.is_ngo = np.array([o.sector is Sector.NGO for o in orgs])
+        # The kind each pair would found (None: no seed concept covers the pair), looked up by
+        # sector pair: a few dozen kind_of calls instead of one per pair of organizations.
+        by_sectors = {(a, b): kind_of(a, b) for a in Sector for b in Sector}
+        self.pair_kinds = [[by_sectors[a.sector, b.sector] for b in orgs] for a in orgs]
         self.kind_allowed = np.array(
-            [[kind_of(a.sector, b.sector) in p.allowed_kinds for b in orgs] for a in orgs]
+            [[kind in p.allowed_kinds for kind in row] for row in self.pair_kinds]
         )
         self.membership_counts = np.zeros(len(orgs), dtype=np.int64)
         self.table = PartnershipTable(len(orgs), len(DOMAINS))
@@ -248,29 +252,21 @@ class PartnershipModel(Model):
     def _fund(self) -> np.ndarray:
         """Receive income and grants, burn contest effort; return each org's spending budget."""
         p, month = self.p, self.steps
-        orgs = self.organizations
-        base, sens = self.base_income, self.income_sensitivity
-        cut = self._cut = (
-            np.array([self.funding_shocks.multiplier(o.sector, month) for o in orgs])
-            if self.funding_shocks.cuts
-            else np.ones(len(orgs))
+        n = len(self.organizations)
+        cut = self._cut = self._funding_cut(month)
+        self.income_shocks = income_shocks(self.income_shocks, p.income_persistence, n, self.rng)
+        income = volatile_income(
+            self.base_income, self.income_sensitivity, p.funding_volatility, self.income_shocks
         )
-        self.income_shocks = income_shocks(
-            self.income_shocks, p.income_persistence, len(orgs), self.rng
-        )
-        income = volatile_income(base, sens, p.funding_volatility, self.income_shocks) * cut
-        effort = np.zeros(len(orgs))
-        idx = np.flatnonzero(self.is_seeker)
-        if idx.size:
+        if self.funding_shocks.cuts:
+            income *= cut
+        effort = np.zeros(n)
+        seekers, need = self._grant_seekers
+        if seekers.size:
             pool = p.n_citizens * p.funding_per_citizen * GRANT_SHARE
-            grants, burnt = grant_contest(
-                base[idx] / base[idx].sum(),
-                self.budget[idx],
-                pool,
-                p.competition,
-            )
-            income[idx] += grants * cut[idx]
-            effort[idx] = burnt
+            grants, burnt = grant_contest(need, self.budget[seekers], pool, p.competition)
+            income[seekers] += grants * cut[seekers] if self.funding_shocks.cuts else grants
+            effort[seekers] = burnt
         self.income = income
         self.income_months.append(income)
         self.budget += income
@@ -285,20 +281,42 @@ class PartnershipModel(Model):
         self.funding_shocks.expire(month)
         return spend - self._contest
 
+    def _funding_cut(self, month: int) -> np.ndarray:
+        """Each organization's income multiplier from the funding cuts in force (C4, Z1)."""
+        if not self.funding_shocks.cuts:
+            return self._uncut
+        multiplier = self.funding_shocks.multiplier
+        return np.array([multiplier(o.sector, month) for o in self.organizations])
+
+    @cached_property
+    def _uncut(self) -> np.ndarray:
+        """All ones: the multiplier of every month without a cut (read, never written)."""
+        ones = np.ones(len(self.organizations))
+        ones.flags.writeable = False
+        return ones
+
+    @cached_property
+    def _grant_seekers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Who competes for grants (C5) and each one's need share of the pool: its share of
+        the seekers' base income. Neither changes over a run."""
+        seekers = np.flatnonzero(self.is_seeker)
+        base = self.base_income[seekers]
+        return seekers, base / base.sum()
+
     # 2. leadership turnover ---------------------------------------------------
     def _turnover(self) -> None:
         """Leaders change at random (C7); trust and priorities partly reset."""
         if self.p.leadership_turnover == 0:
             return
         draws = self.rng.random(len(self.organizations))
-        changed = np.flatnonzero(draws < self.p.leadership_turnover)
+        changed = (draws < self.p.leadership_turnover).nonzero()[0].tolist()
         for i in changed:
             org = self.organizations[i]
             org.change_leader()
             if org.memberships:
                 self._log("leadership_change", orgs=[org.name], cause="turnover")
-        if changed.size:
-            self._refresh_org_matrices()
+        if changed:
+            self._refresh_org_matrices(changed)
 
     # 3. formation -------------------------------------------------------------
     def _form_partnerships(self) -> None:
@@ -314,14 +332,23 @@ class PartnershipModel(Model):
             if free[i]:
                 orgs[i].look_for_partners()
 
-    def _refresh_org_matrices(self) -> None:
+    def _refresh_org_matrices(self, changed: Sequence[int] | None = None) -> None:
         """Stack organizations' priorities and expertise; alignment = cosine similarity (C1).
 
-        Called at set-up and after a leadership change (the only thing that moves them).
+        Called at set-up and after a leadership change (the only thing that moves them); with
+        `changed`, the organizations whose leader changed, only their rows are copied in (into
+        new arrays all the same: whatever kept the old ones sees them unchanged).
         """
-        self.priorities = np.array([o.priorities for o in self.organizations])
-        self.expertise = np.array([o.expertise for o in self.organizations])
-        self.leadership = np.array([o.leadership for o in self.organizations])
+        orgs = self.organizations
+        if changed is None:
+            self.priorities = np.array([o.priorities for o in orgs])
+            self.expertise = np.array([o.expertise for o in orgs])
+            self.leadership = np.array([o.leadership for o in orgs])
+        else:
+            self.priorities, self.leadership = self.priorities.copy(), self.leadership.copy()
+            for i in changed:
+                self.priorities[i] = orgs[i].priorities
+                self.leadership[i] = orgs[i].leadership
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
         self.alignment = unit @ unit.T
 
@@ -336,25 +363,25 @@ class PartnershipModel(Model):
         mask = self.kind_allowed[org.index] & (self.membership_counts < self.p.max_memberships)
         mask[org.index] = False
         if org.memberships:
-            rows = [ps.row for ps in org.memberships]
-            mask &= ~self.table["membership"][rows].any(axis=0)
+            mask[[m.index for ps in org.memberships for m in ps.members]] = False
         return mask
 
     def start_or_join(self, org: Organization, choice: Organization) -> None:
         """`org` and `choice` agreed to work together: join one of choice's pools or start one."""
         p = self.p
+        kinds = self.pair_kinds[org.index]  # what org would found with each organization
         joinable = [
             ps
             for ps in choice.memberships
             if not ps.volunteers.size
             and len(ps.members) < p.max_members
-            and ps.kind in {kind_of(org.sector, m.sector) for m in ps.members}
+            and ps.kind in {kinds[m.index] for m in ps.members}
             and _mean(self.trust[:, org.index], ps.indices) >= p.trust_threshold
         ]
         if joinable and self.rng.random() < p.join_chance:
             self._join(joinable[0], org)
         else:
-            kind = kind_of(org.sector, choice.sector)
+            kind = kinds[choice.index]
             assert kind is not None
             self._create([org, choice], kind=kind, formal=bool(self.rng.random() < p.formal_share))
 

@@ -14,6 +14,6 @@ import numpy as np
 
 def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> int:
     """Index i with probability weights[i] / weights.sum(); weights non-negative, sum > 0."""
-    cdf = np.cumsum(weights / weights.sum())
+    cdf = (weights / weights.sum()).cumsum()
     cdf /= cdf[-1]
     return int(cdf.searchsorted(rng.random(), side="right"))
