@@ -17,7 +17,7 @@ from numba import njit
 SERIES_LIMIT = 0.25  # below this, 1 - exp(-x) by series: 8 terms, error < x^9/9! < 1e-10
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled into its callers only
 def reach_chance(lam: float) -> float:
     """1 - exp(-lam), the chance that Poisson(lam) units reach someone.
 
@@ -37,7 +37,7 @@ def reach_chance(lam: float) -> float:
     return -x * s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled into its callers only
 def geometric_mean_row(product: float, n_domains: int) -> float:
     """product ** (1 / n); two square roots for the usual four domains (pow is slow)."""
     if n_domains == 4:

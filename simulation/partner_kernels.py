@@ -88,7 +88,7 @@ def partner_observations(
     return trustors, trustees, good
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled into its callers only
 def pool_members(membership: np.ndarray, k: int, members: np.ndarray) -> int:
     """Write pool k's members into `members` in organization order; return how many."""
     size = 0
