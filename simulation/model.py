@@ -18,6 +18,7 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -42,7 +43,7 @@ from .agents import (
 )
 from .audit import missing_share
 from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
-from .metrics import METRICS, MetricRecorder
+from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
     best_runners,
@@ -1066,19 +1067,44 @@ class PartnershipModel(Model):
         """Partnerships in force."""
         return len(self.partnerships)
 
+    def _partnership_metrics(self) -> dict[str, Any]:
+        """The metrics read from the partnership table, in one pass over it: partnerships in
+        force by formality and by kind, and trust among the members of those with two or
+        more (`partner_trust`, `trust_age_correlation`)."""
+        table = self.table
+        formal = int(np.count_nonzero(table["formal"]))
+        kinds = np.bincount(table["kind"], minlength=len(KIND_COUNTS)).tolist()
+        shared = table["membership"].sum(axis=1) > 1
+        trust = table["mean_trust"][shared]
+        age = table["age"][shared]
+        mean_trust = trust.sum() / trust.size if trust.size else 0.0  # = mean, a third the cost
+        correlation = 0.0
+        if trust.size >= 3:
+            age = age - age.sum() / age.size
+            trust = trust - mean_trust
+            spread = math.sqrt((age @ age) * (trust @ trust))
+            correlation = float(age @ trust / spread) if spread > 0.0 else 0.0
+        return {
+            "formal_partnerships": formal,
+            "informal_partnerships": table.n - formal,
+            **dict(zip(KIND_COUNTS, kinds, strict=True)),
+            "partner_trust": float(mean_trust),
+            "trust_age_correlation": correlation,
+        }
+
     @property
     def formal_partnerships(self) -> int:
         """Formal partnerships in force (D1)."""
-        return int(np.count_nonzero(self.table["formal"]))
+        return self._partnership_metrics()["formal_partnerships"]
 
     @property
     def informal_partnerships(self) -> int:
         """Informal cooperation in force (D2)."""
-        return self.table.n - self.formal_partnerships
+        return self._partnership_metrics()["informal_partnerships"]
 
     def partnerships_of_kind(self, kind: str) -> int:
         """Partnerships in force of one kind (K1-K7)."""
-        return int(np.count_nonzero(self.table["kind"] == KIND_CODES[kind]))
+        return self._partnership_metrics()[f"partnerships_{kind}"]
 
     partnerships_K1 = property(lambda self: self.partnerships_of_kind("K1"))  # noqa: N815
     partnerships_K2 = property(lambda self: self.partnerships_of_kind("K2"))  # noqa: N815
@@ -1093,14 +1119,13 @@ class PartnershipModel(Model):
         """Mean trust over all ordered pairs of distinct organizations."""
         t = self.trust
         n = t.shape[0]
-        return float((t.sum() - np.trace(t)) / (n * (n - 1)))
+        return float((t.sum() - t.trace()) / (n * (n - 1)))
 
     @property
     def partner_trust(self) -> float:
-        """Mean trust among members of active partnerships (0 when there are none)."""
-        table = self.table
-        values = table["mean_trust"][table["membership"].sum(axis=1) > 1]
-        return float(np.mean(values)) if values.size else 0.0
+        """Mean trust among members of partnerships in force with two or more (0 when there
+        are none)."""
+        return self._partnership_metrics()["partner_trust"]
 
     @property
     def duplication_waste(self) -> float:
@@ -1140,13 +1165,14 @@ class PartnershipModel(Model):
     @property
     def awareness(self) -> float:
         """Mean awareness of services (B4)."""
-        return float(self.citizens.awareness.mean(dtype=np.float64))
+        awareness = self.citizens.awareness
+        return float(awareness.sum(dtype=np.float64) / awareness.size)  # = mean, cheaper
 
     @property
     def government_accountability(self) -> float:
         """Mean accountability of government agencies (B7); 0 when there are none."""
         acc = self.accountability[self.is_government]
-        return float(np.mean(acc)) if acc.size else 0.0
+        return float(acc.sum() / acc.size) if acc.size else 0.0  # = mean, cheaper
 
     @property
     def spending(self) -> float:
@@ -1162,10 +1188,7 @@ class PartnershipModel(Model):
         Here the "endowment" is the member's promise (formal: a share of income; informal: a
         share of spending scaled by trust), so lapses, stress and free-riding all lower it.
         """
-        promise = getattr(self, "_promise", None)
-        if promise is None or not (promise > 0).any():
-            return 0.0
-        return float(self.given[promise > 0].mean())
+        return self._contribution_rates()["contribution_rate"]
 
     @property
     def cohort_contribution_rate(self) -> float:
@@ -1175,17 +1198,29 @@ class PartnershipModel(Model):
 
         The laboratory's design (Fehr & Gaechter 2000: the same groups for ten periods) rather
         than `contribution_rate`'s changing membership, whose mean holds up when those who give
-        little leave. The cohort is fixed the first time the property is read with a promise
-        in force; the model's recorder reads it every month, so that is the first such month.
+        little leave. The cohort is fixed the first time either rate is read with a promise
+        in force; the model's recorder reads them every month, so that is the first such month.
         """
+        return self._contribution_rates()["cohort_contribution_rate"]
+
+    def _contribution_rates(self) -> dict[str, float]:
+        """`contribution_rate` and `cohort_contribution_rate` from one look at this month's
+        promises (0 for both while no member has one)."""
         promise = getattr(self, "_promise", None)
-        if promise is None or not (promise > 0).any():
-            return 0.0
+        promised = promise > 0 if promise is not None else None
+        if promised is None or not promised.any():
+            return {"contribution_rate": 0.0, "cohort_contribution_rate": 0.0}
         cohort = getattr(self, "_contribution_cohort", None)
         if cohort is None:
-            cohort = self._contribution_cohort = (promise > 0).any(axis=0)
-        held = (promise > 0) & cohort[None, :]
-        return float(self.given[held].mean()) if held.any() else 0.0
+            cohort = self._contribution_cohort = promised.any(axis=0)
+        held = promised & cohort[None, :]
+        given, cohort_given = self.given[promised], self.given[held]
+        return {  # sum / size = mean, bit for bit, at a third of the cost
+            "contribution_rate": float(given.sum() / given.size),
+            "cohort_contribution_rate": (
+                float(cohort_given.sum() / cohort_given.size) if cohort_given.size else 0.0
+            ),
+        }
 
     @property
     def leakage_share(self) -> float:
@@ -1217,14 +1252,7 @@ class PartnershipModel(Model):
         Vanneste, Puranam & Kretschmer (2014) meta-analysed exactly this correlation across
         inter-organizational relationships: positive, small and heterogeneous.
         """
-        table = self.table
-        shared = table["membership"].sum(axis=1) > 1
-        if np.count_nonzero(shared) < 3:
-            return 0.0
-        age = table["age"][shared] - table["age"][shared].mean()
-        trust = table["mean_trust"][shared] - table["mean_trust"][shared].mean()
-        spread = np.sqrt((age @ age) * (trust @ trust))
-        return float(age @ trust / spread) if spread > 0.0 else 0.0
+        return self._partnership_metrics()["trust_age_correlation"]
 
     @property
     def ngo_income_cv(self) -> float:
@@ -1250,8 +1278,16 @@ class PartnershipModel(Model):
         cv = np.where(mean > 0, annual.std(axis=0, ddof=1) / np.maximum(mean, 1e-300), 0.0)
         return float(cv.mean())
 
+    def current_metrics(self, names: Sequence[str] = METRICS) -> dict[str, Any]:
+        """The metrics `names` now, by name: what the recorder takes each month.
+
+        Metrics that share inputs are computed together (one pass over the partnership table,
+        one look at this month's promises), which costs a fraction of reading each property;
+        the others are read from their properties.
+        """
+        together = {**self._partnership_metrics(), **self._contribution_rates()}
+        return {name: together[name] if name in together else getattr(self, name) for name in names}
+
     def metrics_frame(self) -> pd.DataFrame:
         """Tidy per-month metrics: column `step` (0 = initial state) and one per metric."""
-        df = self.datacollector.get_model_vars_dataframe()
-        df.insert(0, "step", np.arange(len(df), dtype=np.int64))
-        return df
+        return self.datacollector.frame()

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import METRICS, PartnershipModel
+from .model import PartnershipModel
 from .params import Shock
 
 RECOVERY_TOLERANCE = 0.01  # welfare counts as recovered within 1 % of its pre-shock level
@@ -65,17 +65,13 @@ def run_one(
     series_every: int | None = None,
 ) -> RunResult:
     """Run once; return final metrics, mean welfare, resilience and an optional series."""
-    model = simulate(params, seed=seed, steps=steps, shocks=shocks)
-    frame = model.metrics_frame()
-    final = frame.iloc[-1]
-    outcomes = {m: float(final[m]) for m in METRICS}
-    welfare = frame["community_welfare"].to_numpy()
+    recorded = simulate(params, seed=seed, steps=steps, shocks=shocks).datacollector
+    outcomes = recorded.latest()
+    welfare = recorded.series("community_welfare")
     outcomes["welfare_mean"] = float(welfare[1:].mean()) if steps else float(welfare[0])
     if shocks:
         first = min(s.step for s in shocks)
         if first < len(welfare):
             outcomes["welfare_drop"], outcomes["recovery_time"] = resilience(welfare, first)
-    series = None
-    if series_every:
-        series = frame[frame["step"] % series_every == 0].reset_index(drop=True)
+    series = recorded.frame(every=series_every) if series_every else None
     return RunResult(outcomes=outcomes, series=series)
