@@ -1092,19 +1092,21 @@ class PartnershipModel(Model):
             "trust_age_correlation": correlation,
         }
 
+    # The counts read alone (a property at a time) cost a count each; the recorder takes them
+    # all from _partnership_metrics, which counts every kind at once.
     @property
     def formal_partnerships(self) -> int:
         """Formal partnerships in force (D1)."""
-        return self._partnership_metrics()["formal_partnerships"]
+        return int(np.count_nonzero(self.table["formal"]))
 
     @property
     def informal_partnerships(self) -> int:
         """Informal cooperation in force (D2)."""
-        return self._partnership_metrics()["informal_partnerships"]
+        return self.table.n - self.formal_partnerships
 
     def partnerships_of_kind(self, kind: str) -> int:
         """Partnerships in force of one kind (K1-K7)."""
-        return self._partnership_metrics()[f"partnerships_{kind}"]
+        return int(np.count_nonzero(self.table["kind"] == KIND_CODES[kind]))
 
     partnerships_K1 = property(lambda self: self.partnerships_of_kind("K1"))  # noqa: N815
     partnerships_K2 = property(lambda self: self.partnerships_of_kind("K2"))  # noqa: N815
