@@ -351,7 +351,8 @@ class PartnershipModel(Model):
                 self.priorities[i] = orgs[i].priorities
                 self.leadership[i] = orgs[i].leadership
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
-        self.alignment = unit @ unit.T
+        # cosine of every pair, summed by numpy over the domains (not BLAS: CPU-dependent bits)
+        self.alignment = (unit[:, None, :] * unit[None, :, :]).sum(axis=2)
 
     @property
     def targeting(self) -> np.ndarray:
@@ -1082,8 +1083,9 @@ class PartnershipModel(Model):
         if trust.size >= 3:
             age = age - age.sum() / age.size
             trust = trust - mean_trust
-            spread = math.sqrt((age @ age) * (trust @ trust))
-            correlation = float(age @ trust / spread) if spread > 0.0 else 0.0
+            # numpy's sums, not `@`: BLAS's summation order depends on the CPU
+            spread = math.sqrt((age * age).sum() * (trust * trust).sum())
+            correlation = float((age * trust).sum() / spread) if spread > 0.0 else 0.0
         return {
             "formal_partnerships": formal,
             "informal_partnerships": table.n - formal,

@@ -333,6 +333,12 @@ class Partnership:
         return formal & (age > 0) & (age % duration == 0)
 
 
+def _mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
+    """weights @ priorities, summed over organizations in their order by numpy rather than
+    by BLAS, whose summation order (and so the last bits) depends on the CPU."""
+    return (weights[:, :, None] * priorities[None, :, :]).sum(axis=1)
+
+
 def pool_focus(
     weights: np.ndarray, membership: np.ndarray, priorities: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -343,11 +349,11 @@ def pool_focus(
     (e.g. trust decayed to subnormal numbers) also fall back to membership, which would
     otherwise give 0/0 and let NaN units through to delivery. Normal rows are untouched.
     """
-    focus = weights @ priorities
+    focus = _mix(weights, priorities)
     total = focus.sum(axis=1, keepdims=True)
     if not (total > 0).all():
         weights = np.where(total > 0, weights, membership)
-        focus = weights @ priorities
+        focus = _mix(weights, priorities)
         total = focus.sum(axis=1, keepdims=True)
     return focus / total, weights
 
