@@ -498,14 +498,18 @@ STRESSED = {
 
 def test_Z2_documented_gain_survives_severe_challenges():
     """Z2, documented condition: with all challenges severe the (small) welfare gain from
-    partnerships is about as large as when they are handled: fewer partnerships form, but
-    the ones that last are those that work, and money kept back is still spent. The gain
-    stays positive; the difference handled minus severe is within two paired SEs."""
-    handled = paired(DEFAULT, NO_PARTNERSHIPS, "welfare_mean", seeds=TEN)
-    severe = paired(STRESSED, {**STRESSED, **NO_PARTNERSHIPS}, "welfare_mean", seeds=TEN)
-    assert severe.mean > 0, severe
+    partnerships stays positive, though smaller than when they are handled: fewer
+    partnerships form, but the ones that last are those that work, and money kept back is
+    still spent. Over 30 seeds the severe gain is about 0.003 (SE 0.0005) against 0.0047
+    (SE 0.0006) handled, a difference of 0.0017 (t = 2.5): twenty seeds show the positive
+    gain firmly and that severe challenges never raise it; "about as large", which ten seeds
+    once suggested (t = 1.9 under a limit of 2), does not hold."""
+    twenty = range(1, 21)
+    handled = paired(DEFAULT, NO_PARTNERSHIPS, "welfare_mean", seeds=twenty)
+    severe = paired(STRESSED, {**STRESSED, **NO_PARTNERSHIPS}, "welfare_mean", seeds=twenty)
+    assert_increases(severe)
     diff = Paired(handled.diffs - severe.diffs, "gain handled minus gain severe")
-    assert abs(diff.t) < 2.0, diff
+    assert diff.t > -2.0, diff  # severe challenges do not raise the gain
 
 
 def test_Z3_partnerships_help_the_worst_off_but_reach_fewer():
