@@ -245,7 +245,10 @@ def _integer_design(n: int = 3000) -> tuple[pd.DataFrame, list]:
     return runs, patterns
 
 
-def test_integer_parameters_are_adjusted_onto_their_integers() -> None:
+def test_integer_parameters_keep_their_accepted_values() -> None:
+    """Integer parameters are not regression-adjusted: the accepted values, weighted, narrow
+    where the statistic reads the parameter (k) and stay about the prior where it does not
+    (j), instead of being shifted by a noisy slope extrapolated to the observed patterns."""
     runs, patterns = _integer_design()
     ranges = {"k": (3.0, 8.0), "j": (3.0, 8.0)}
     post = abc_reject(
@@ -253,13 +256,11 @@ def test_integer_parameters_are_adjusted_onto_their_integers() -> None:
     )
     assert post.adjusted
     for name in ("k", "j"):
-        values = post.sample[name].to_numpy()
-        assert (values == np.floor(values)).all() and ((values >= 3) & (values <= 8)).all()
+        assert (post.sample[name].to_numpy() == post.accepted[name].to_numpy()).all()
     table = parameter_table(post, ranges).set_index("parameter")
     assert table.loc["k", "median"] == 5 and post.centre()["k"] == 5
-    assert table.loc["k", "sd_ratio"] < 0.5
-    # ignored: about its discrete prior (the uniform on 3..8 has sd 1.71), neither piled on
-    # the bounds nor wider than the prior
+    assert table.loc["k", "sd_ratio"] < 0.6
+    # ignored: about its discrete prior (the uniform on 3..8 has sd 1.71)
     assert 0.85 < table.loc["j", "sd_ratio"] < 1.1
     assert table.loc["j", "median"] in (5, 6)
 

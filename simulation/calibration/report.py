@@ -188,7 +188,7 @@ def report_markdown(
         "median, q05, q95, sd_ratio: the adjusted posterior (weighted); sd_ratio is its "
         "standard deviation over the prior's (for an integer parameter, the uniform on its "
         "integers'), near 1 the patterns say little about the parameter. Integer parameters "
-        "are adjusted on the continuous draw the design floored and stay on their integers. "
+        "are not regression-adjusted: their posterior is the rejection sample's values. "
         "rejection_sd_ratio: the same for the rejection sample (diagnostic).",
         "",
         _md_table(parameters),
