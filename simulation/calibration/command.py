@@ -220,6 +220,12 @@ def settings(plan: Plan, design: Any) -> dict[str, Any]:
     """The calibration's settings, for the report."""
     b = plan.budget
     per_task = PatternRun(plan.calibration, (), gain=True).model_runs(plan.months)
+    ran = design.ran * per_task
+    this_call = (
+        f"{ran} run in this call at {design.rate * per_task:.2f} runs/s on {design.executor}"
+        if ran
+        else "all read back from an earlier call of this calibration"
+    )
     return {
         "patterns file": plan.patterns_file.name,
         "calibration patterns": ", ".join(p.id for p in plan.calibration),
@@ -227,8 +233,7 @@ def settings(plan: Plan, design: Any) -> dict[str, Any]:
         "design": f"Latin hypercube, {b.points} points x {b.seeds} seeds "
         f"(common random numbers), root seed {b.root_seed}",
         "model runs": f"{b.points * b.seeds * per_task} ({per_task} per point and seed; "
-        f"{design.ran * per_task} run in this call at {design.rate * per_task:.2f} runs/s on "
-        f"{design.executor})",
+        f"{this_call})",
         "months read": f"at most {plan.months}",
         "fixed overrides": ", ".join(f"{k} = {v}" for k, v in b.overrides.items()) or "none",
         "accepted share": b.accept,
