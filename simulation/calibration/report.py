@@ -98,15 +98,21 @@ def pairs_figure(
                 ax.set_xlim(ranges[xj])
                 ax.locator_params(nbins=3)
                 if i == k - 1:
-                    ax.set_xlabel(xj)
+                    ax.set_xlabel(_two_lines(xj))
                 else:
                     ax.tick_params(labelbottom=False)
                 if j == 0 and i > 0:
-                    ax.set_ylabel(yi)
+                    ax.set_ylabel(_two_lines(yi))
                 elif j > 0:
                     ax.tick_params(labelleft=False)
         fig.suptitle("Adjusted posterior pairs (parameters the patterns narrowed most)")
     return fig
+
+
+def _two_lines(name: str) -> str:
+    """A long parameter name broken at its first underscore, so that neighbouring panels'
+    labels do not run into each other at print size."""
+    return name.replace("_", "_\n", 1) if len(name) > 12 else name
 
 
 def _toml_value(value: Any) -> str:
