@@ -59,7 +59,7 @@ class PatternRun:
         from simulation.runner import RunResult
 
         point = {name: params[name] for name in self.factors}
-        extra = {WITH_PARTNERS: steps, WITHOUT_PARTNERS: steps} if self.gain else {}
+        extra = self._gain_arms(steps)
         frames = pattern_frames(
             self.patterns,
             seed=seed,
@@ -77,12 +77,14 @@ class PatternRun:
             outcomes["welfare_gain"] = welfare[WITH_PARTNERS] - welfare[WITHOUT_PARTNERS]
         return RunResult(outcomes=outcomes, series=None)
 
+    def _gain_arms(self, steps: int) -> dict[Arm, int]:
+        """The runs `welfare_gain` needs besides the patterns': with and without partners."""
+        return {WITH_PARTNERS: steps, WITHOUT_PARTNERS: steps} if self.gain else {}
+
     def model_runs(self, months_cap: int) -> int:
         """Model runs behind one of its runs: the patterns share runs where they can, and
         an arm that sets a parameter to the value it has anyway shares its twin's."""
-        plan = run_plan(self.patterns, months_cap)
-        for arm in (WITH_PARTNERS, WITHOUT_PARTNERS) if self.gain else ():
-            plan[arm] = max(plan.get(arm, 0), months_cap)
+        plan = run_plan(self.patterns, months_cap, self._gain_arms(months_cap))
         # a design value stands for every factor: an arm that sets a factor differs from it
         point = {name: f"<design value of {name}>" for name in self.factors}
         same = shared_runs(plan, overrides=dict(self.overrides), point=point)

@@ -174,13 +174,20 @@ def arms(pattern: Pattern) -> tuple[Arm, ...]:
     return (own, _arm(pattern, pattern.reference_set)) if pattern.statistic == "effect" else (own,)
 
 
-def run_plan(patterns: Iterable[Pattern], months_cap: int | None = None) -> dict[Arm, int]:
-    """Each distinct run the patterns need, with the months it must last (the longest need)."""
+def run_plan(
+    patterns: Iterable[Pattern],
+    months_cap: int | None = None,
+    extra: Mapping[Arm, int] | None = None,
+) -> dict[Arm, int]:
+    """Each distinct run the patterns (and the `extra` runs) need, with the months it must
+    last (the longest need)."""
     plan: dict[Arm, int] = {}
     for p in patterns:
         months = horizon(p, months_cap)[0]
         for arm in arms(p):
             plan[arm] = max(plan.get(arm, 0), months)
+    for arm, months in (extra or {}).items():
+        plan[arm] = max(plan.get(arm, 0), months)
     return plan
 
 
@@ -238,9 +245,7 @@ def pattern_frames(
     """
     from simulation.runner import simulate
 
-    plan = run_plan(patterns, months_cap)
-    for arm, months in (extra or {}).items():
-        plan[arm] = max(plan.get(arm, 0), months)
+    plan = run_plan(patterns, months_cap, extra)
     same = shared_runs(plan, overrides=overrides or {}, point=point or {})
     frames: dict[Arm, pd.DataFrame] = {}
     for arm, months in plan.items():
