@@ -352,7 +352,15 @@ class PartnershipModel(Model):
                 self.leadership[i] = orgs[i].leadership
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
         # cosine of every pair, summed by numpy over the domains (not BLAS: CPU-dependent bits)
-        self.alignment = (unit[:, None, :] * unit[None, :, :]).sum(axis=2)
+        if changed is None:
+            self.alignment = (unit[:, None, :] * unit[None, :, :]).sum(axis=2)
+            return
+        # Only the changed organizations' rows and columns move; each is the same products
+        # summed in the same order as the full computation (the matrix is exactly symmetric).
+        rows = (unit[changed][:, None, :] * unit[None, :, :]).sum(axis=2)
+        self.alignment = self.alignment.copy()
+        self.alignment[changed] = rows
+        self.alignment[:, changed] = rows.T
 
     @property
     def targeting(self) -> np.ndarray:
