@@ -177,7 +177,8 @@ class PartnershipTable:
         ended.n, ended.n_organizations = len(rows), self.n_organizations
         ended._shapes, ended._blocks, ended._starts = self._shapes, self._blocks, self._starts
         taken = np.asarray(rows)
-        ended._use([block[:, taken] for block in self._storage])
+        ended._storage = [block[:, taken] for block in self._storage]
+        ended.store = _ColumnsOnDemand(ended)  # most ended rows are never read again
         # The rows between one removed row and the next move up by the number removed
         # before them: one slice copy per removed row (a month removes a few).
         ends = [*rows[1:], self.n]
@@ -188,6 +189,24 @@ class PartnershipTable:
             block[:, n : self.n] = start
         self.n = n
         return ended
+
+
+class _ColumnsOnDemand(dict[str, np.ndarray]):
+    """The `store` of a table of ended partnerships: each column is made a view of the
+    table's storage when first read, as `PartnershipTable._use` makes them all. Making every
+    view at once cost a third of a month's `drop`, for rows that are seldom read again."""
+
+    def __init__(self, table: PartnershipTable) -> None:
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, name: str) -> np.ndarray:
+        table = self.table
+        for names, block in zip(table._blocks, table._storage, strict=True):
+            if name in names:
+                view = self[name] = block[names.index(name)].view(table._shapes[name][1])
+                return view
+        raise KeyError(name)
 
 
 class Column:
