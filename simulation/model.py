@@ -852,8 +852,9 @@ class PartnershipModel(Model):
         term_over = Partnership.terms_over(formal, age, self.p.formal_duration)
         reasons = Organization.reasons_to_leave(self, trusts, ~formal | term_over)
         volunteers_left = self._review_volunteers()
-        # Fewer than two members, other than a K7 group with its host.
-        busy = m.sum(axis=1) + (table["kind"] == KIND_CODES["K7"]) < 2
+        # Fewer than two members, other than a K7 group with its host (`_members`: counted
+        # this month, and nobody has joined or left since).
+        busy = self._members + (table["kind"] == KIND_CODES["K7"]) < 2
         busy |= term_over
         busy |= reasons.any(axis=1)
         busy[volunteers_left] = True
@@ -919,19 +920,22 @@ class PartnershipModel(Model):
         hosts = np.flatnonzero(counts)
         if not hosts.size:
             return []
-        sizes = counts[hosts]
-        stay = self.rng.random(int(sizes.sum())) >= self.p.volunteer_dropout
-        if stay.all():
+        ends = np.cumsum(counts[hosts])
+        stay = self.rng.random(int(ends[-1])) >= self.p.volunteer_dropout
+        gone = np.flatnonzero(~stay)
+        if not gone.size:
             return []
-        groups = [self.partnerships[k] for k in hosts.tolist()]
-        gone = ~stay
-        self.citizens.volunteering[np.concatenate([ps.volunteers for ps in groups])[gone]] = False
-        ends = np.cumsum(sizes)
-        starts = ends - sizes
+        # Only the few groups someone left are visited: each drop-out's group is the first
+        # whose end lies past its position in the draw.
+        groups = np.searchsorted(ends, gone, side="right")
+        ends_at, volunteering = ends.tolist(), self.citizens.volunteering
         below_two = []
-        for g in np.flatnonzero(np.add.reduceat(gone, starts)).tolist():
-            ps = groups[g]
-            ps.volunteers = ps.volunteers[stay[starts[g] : ends[g]]]
+        for g in dict.fromkeys(groups.tolist()):
+            ps = self.partnerships[hosts[g]]
+            end = ends_at[g]
+            kept = stay[end - ps.volunteers.size : end]
+            volunteering[ps.volunteers[~kept]] = False
+            ps.volunteers = ps.volunteers[kept]
             if ps.volunteers.size < 2:
                 below_two.append(ps.row)
         return below_two
