@@ -104,6 +104,23 @@ def channel_sums(
 
 
 @njit(cache=True)
+def weighted_mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
+    """(P, D): weights @ priorities, each pool's products added in organization order from
+    zero: the order in which numpy sums `(weights[:, :, None] * priorities[None, :, :])`
+    over its middle axis for several domains (not BLAS's, which depends on the CPU), without
+    the (P, O, D) temporary that made that the costliest line of a month's delivery."""
+    n_pools, n_orgs = weights.shape
+    n_domains = priorities.shape[1]
+    mix = np.zeros((n_pools, n_domains))
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            w = weights[k, o]
+            for d in range(n_domains):
+                mix[k, d] += w * priorities[o, d]
+    return mix
+
+
+@njit(cache=True)
 def coordinated_reach(
     welfare: np.ndarray, awareness: np.ndarray, c0: np.ndarray, k1: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
