@@ -45,6 +45,67 @@ def geometric_mean_row(product: float, n_domains: int) -> float:
     return product ** (1.0 / n_domains)
 
 
+PAIRWISE_BLOCK = 128  # numpy's pairwise summation: runs up to this length are summed directly
+
+
+@njit(cache=True)
+def numpy_sum(values: np.ndarray) -> float:
+    """The sum of a 1-D float64 array in numpy's order, bit for bit what `values.sum()` and
+    each row of `.sum(axis=-1)` give: from 0.0, by numpy's pairwise summation, which splits
+    a run longer than PAIRWISE_BLOCK in two halves (the first a multiple of 8 long) and adds
+    their sums (done here with a stack of pending halves instead of recursion)."""
+    n = values.size
+    if n <= PAIRWISE_BLOCK:
+        return 0.0 + _block_sum(values, 0, n)
+    starts = np.empty(64, dtype=np.int64)  # halves still to sum, depth-first
+    sizes = np.empty(64, dtype=np.int64)
+    split = np.zeros(64, dtype=np.bool_)  # whether that run's halves are pushed already
+    sums = np.empty(64)  # sums of finished runs, awaiting their sibling
+    starts[0], sizes[0] = 0, n
+    top, done = 0, 0
+    while top >= 0:
+        if sizes[top] <= PAIRWISE_BLOCK:
+            sums[done] = _block_sum(values, starts[top], sizes[top])
+            done += 1
+            top -= 1
+        elif split[top]:  # both halves summed: left + right
+            done -= 1
+            sums[done - 1] = sums[done - 1] + sums[done]
+            split[top] = False
+            top -= 1
+        else:
+            split[top] = True
+            half = sizes[top] // 2
+            half -= half % 8
+            start, size = starts[top], sizes[top]
+            starts[top + 1], sizes[top + 1] = start + half, size - half  # right, summed last
+            starts[top + 2], sizes[top + 2] = start, half
+            split[top + 1] = split[top + 2] = False
+            top += 2
+    return 0.0 + sums[0]
+
+
+@njit(cache=True)
+def _block_sum(values: np.ndarray, start: int, n: int) -> float:
+    """numpy's pairwise_sum of at most PAIRWISE_BLOCK values from `start`: fewer than 8 in
+    order, else eight interleaved partial sums combined as a tree, then the rest in order."""
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    r = values[start : start + 8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += values[start + i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for k in range(start + i, start + n):
+        total += values[k]
+    return total
+
+
 @njit(cache=True)
 def decay_and_sum_need(
     welfare: np.ndarray, awareness: np.ndarray, vulnerability: np.ndarray, decay: float
