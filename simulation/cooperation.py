@@ -8,11 +8,12 @@ this module holds the types and the rule that turns a belief into a contribution
 
 from __future__ import annotations
 
-import math
 from enum import IntEnum
 
 import numpy as np
 from numba import njit
+
+from .kernels import maximum, minimum
 
 
 class Cooperation(IntEnum):
@@ -93,22 +94,10 @@ def _shares(  # noqa: PLR0917 (numba-compiled: positional arrays)
             if kind == _CONDITIONAL:
                 wanted = slope * belief
             elif kind == _HUMP:
-                wanted = slope * _minimum(belief, 1.0 - belief)
+                wanted = slope * minimum(belief, 1.0 - belief)
             elif kind == _UNCONDITIONAL:
                 wanted = own_share[o]
             else:
                 wanted = 0.0
-            share[k, o] = _minimum(_maximum(wanted, 0.0), 1.0)
+            share[k, o] = minimum(maximum(wanted, 0.0), 1.0)
     return share
-
-
-@njit(cache=True, inline="always")  # compiled into its callers only
-def _minimum(a: float, b: float) -> float:
-    """np.minimum of two numbers: NaN if either is, `b` on a tie (as for 0.0 and -0.0)."""
-    return a if a < b or math.isnan(a) else b
-
-
-@njit(cache=True, inline="always")  # compiled into its callers only
-def _maximum(a: float, b: float) -> float:
-    """np.maximum of two numbers: NaN if either is, `b` on a tie (as for 0.0 and -0.0)."""
-    return a if a > b or math.isnan(a) else b

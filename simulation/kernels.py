@@ -45,6 +45,18 @@ def geometric_mean_row(product: float, n_domains: int) -> float:
     return product ** (1.0 / n_domains)
 
 
+@njit(cache=True, inline="always")  # compiled into its callers only
+def minimum(a: float, b: float) -> float:
+    """np.minimum of two numbers: NaN if either is, `b` on a tie (as for 0.0 and -0.0)."""
+    return a if a < b or math.isnan(a) else b
+
+
+@njit(cache=True, inline="always")  # compiled into its callers only
+def maximum(a: float, b: float) -> float:
+    """np.maximum of two numbers: NaN if either is, `b` on a tie (as for 0.0 and -0.0)."""
+    return a if a > b or math.isnan(a) else b
+
+
 PAIRWISE_BLOCK = 128  # numpy's pairwise summation: runs up to this length are summed directly
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
-from .kernels import weighted_mix
+from .kernels import maximum, minimum, numpy_sum, weighted_mix
 from .params import KINDS, Governance, ModelParams, Sector
 
 if TYPE_CHECKING:
@@ -61,12 +62,52 @@ def governance_fit(
     trust = np.array([params.shared_trust, params.lead_trust, params.nao_trust])
     tolerated = np.array([params.shared_size, params.lead_size, np.inf])
     weight = np.array([1.0, params.lead_consensus, params.nao_consensus])
-    return (
-        best
-        * np.minimum(1.0, mean_trust[:, None] / trust)
-        * np.minimum(1.0, tolerated / np.asarray(size)[:, None])
-        * ((1.0 - weight) + weight * consensus[:, None])
+    return _fits(
+        np.asarray(size, dtype=np.float64),
+        np.asarray(mean_trust, dtype=np.float64),
+        np.asarray(consensus, dtype=np.float64),
+        np.stack([best, trust, tolerated, weight]),
     )
+
+
+@njit(cache=True, error_model="numpy")  # x / 0 is inf or NaN, as in numpy
+def _fits(
+    size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray, modes: np.ndarray
+) -> np.ndarray:
+    """governance_fit pool by pool in one compiled pass: the same products in the same
+    order; `modes` holds the rows best, trust, tolerated size and consensus weight."""
+    fits = np.empty((size.size, modes.shape[1]))
+    for k in range(size.size):
+        for j in range(modes.shape[1]):
+            best, trust, tolerated, weight = modes[0, j], modes[1, j], modes[2, j], modes[3, j]
+            fits[k, j] = (
+                best
+                * minimum(1.0, mean_trust[k] / trust)
+                * minimum(1.0, tolerated / size[k])
+                * ((1.0 - weight) + weight * consensus[k])
+            )
+    return fits
+
+
+@njit(cache=True)
+def members_leadership(
+    membership: np.ndarray, leadership: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, best) per pool: its members' mean leadership and its best leader's (0 for a
+    pool without members), in one compiled pass with numpy's sums (kernels.numpy_sum) of
+    `membership * leadership` row by row, and its row maxima from 0."""
+    n_pools, n_orgs = membership.shape
+    mean = np.empty(n_pools)
+    best = np.empty(n_pools)
+    leaders = np.empty(n_orgs)
+    for k in range(n_pools):
+        top = 0.0
+        for o in range(n_orgs):
+            leaders[o] = membership[k, o] * leadership[o]
+            top = maximum(top, leaders[o])
+        mean[k] = numpy_sum(leaders) / max(numpy_sum(membership[k]), 1.0)
+        best[k] = top
+    return mean, best
 
 
 RAW_TYPES = {1: np.uint8, 8: np.uint64}  # storage of the table's columns, by item size
