@@ -119,6 +119,62 @@ def _block_sum(values: np.ndarray, start: int, n: int) -> float:
 
 
 @njit(cache=True)
+def partner_trust_stats(
+    membership: np.ndarray, mean_trust: np.ndarray, age: np.ndarray
+) -> tuple[float, float]:
+    """(mean, Pearson correlation with age) of `mean_trust` over the pools with more than
+    one member (0 for none; correlation 0 with fewer than three or no spread): the month's
+    `partner_trust` and `trust_age_correlation`, with numpy's sums (numpy_sum) in numpy's
+    order, so bitwise what the same numpy expressions give."""
+    n_pools = membership.shape[0]
+    trust = np.empty(n_pools)
+    ages = np.empty(n_pools, dtype=np.int64)
+    count = 0
+    for k in range(n_pools):
+        if numpy_sum(membership[k]) > 1:
+            trust[count] = mean_trust[k]
+            ages[count] = age[k]
+            count += 1
+    if count == 0:
+        return 0.0, 0.0
+    trust, ages = trust[:count], ages[:count]
+    mean = numpy_sum(trust) / count
+    if count < 3:
+        return mean, 0.0
+    mean_age = ages.sum() / count
+    age_gap = np.empty(count)
+    trust_gap = np.empty(count)
+    for i in range(count):
+        age_gap[i] = ages[i] - mean_age
+        trust_gap[i] = trust[i] - mean
+    spread = math.sqrt(numpy_sum(age_gap * age_gap) * numpy_sum(trust_gap * trust_gap))
+    return mean, numpy_sum(age_gap * trust_gap) / spread if spread > 0.0 else 0.0
+
+
+@njit(cache=True)
+def promised_means(
+    promise: np.ndarray, given: np.ndarray, cohort: np.ndarray
+) -> tuple[float, float]:
+    """Mean of `given` (pools x organizations) over the cells with a promise, and over those
+    of the organizations in `cohort` (each 0 for none): what numpy's
+    `given[promise > 0].mean()` gives, bit for bit (numpy_sum of the same cells in order)."""
+    n_pools, n_orgs = promise.shape
+    promised = np.empty(n_pools * n_orgs)
+    held = np.empty(n_pools * n_orgs)
+    n_promised = n_held = 0
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            if promise[k, o] > 0:
+                promised[n_promised] = given[k, o]
+                n_promised += 1
+                if cohort[o]:
+                    held[n_held] = given[k, o]
+                    n_held += 1
+    rate = numpy_sum(promised[:n_promised]) / n_promised if n_promised else 0.0
+    return rate, numpy_sum(held[:n_held]) / n_held if n_held else 0.0
+
+
+@njit(cache=True)
 def decay_and_sum_need(
     welfare: np.ndarray, awareness: np.ndarray, vulnerability: np.ndarray, decay: float
 ) -> tuple[np.ndarray, np.ndarray, float, float, np.ndarray]:

@@ -18,7 +18,6 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -43,6 +42,7 @@ from .agents import (
 )
 from .audit import missing_share
 from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
+from .kernels import partner_trust_stats, promised_means
 from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
@@ -1075,17 +1075,10 @@ class PartnershipModel(Model):
         table = self.table
         formal = int(np.count_nonzero(table["formal"]))
         kinds = np.bincount(table["kind"], minlength=len(KIND_COUNTS)).tolist()
-        shared = table["membership"].sum(axis=1) > 1
-        trust = table["mean_trust"][shared]
-        age = table["age"][shared]
-        mean_trust = trust.sum() / trust.size if trust.size else 0.0  # = mean, a third the cost
-        correlation = 0.0
-        if trust.size >= 3:
-            age = age - age.sum() / age.size
-            trust = trust - mean_trust
-            # numpy's sums, not `@`: BLAS's summation order depends on the CPU
-            spread = math.sqrt((age * age).sum() * (trust * trust).sum())
-            correlation = float((age * trust).sum() / spread) if spread > 0.0 else 0.0
+        # one compiled pass with numpy's sums, not `@`: BLAS's summation order depends on the CPU
+        mean_trust, correlation = partner_trust_stats(
+            table["membership"], table["mean_trust"], table["age"]
+        )
         return {
             "formal_partnerships": formal,
             "informal_partnerships": table.n - formal,
@@ -1211,20 +1204,17 @@ class PartnershipModel(Model):
         """`contribution_rate` and `cohort_contribution_rate` from one look at this month's
         promises (0 for both while no member has one)."""
         promise = getattr(self, "_promise", None)
-        promised = promise > 0 if promise is not None else None
-        if promised is None or not promised.any():
-            return {"contribution_rate": 0.0, "cohort_contribution_rate": 0.0}
         cohort = getattr(self, "_contribution_cohort", None)
-        if cohort is None:
+        if promise is None:
+            return {"contribution_rate": 0.0, "cohort_contribution_rate": 0.0}
+        if cohort is None:  # until the first month with a promise
+            promised = promise > 0
+            if not promised.any():
+                return {"contribution_rate": 0.0, "cohort_contribution_rate": 0.0}
             cohort = self._contribution_cohort = promised.any(axis=0)
-        held = promised & cohort[None, :]
-        given, cohort_given = self.given[promised], self.given[held]
-        return {  # sum / size = mean, bit for bit, at a third of the cost
-            "contribution_rate": float(given.sum() / given.size),
-            "cohort_contribution_rate": (
-                float(cohort_given.sum() / cohort_given.size) if cohort_given.size else 0.0
-            ),
-        }
+        # the means of the given shares where promised, and where promised to the cohort
+        rate, cohort_rate = promised_means(promise, self.given, cohort)
+        return {"contribution_rate": rate, "cohort_contribution_rate": cohort_rate}
 
     @property
     def leakage_share(self) -> float:
