@@ -175,6 +175,46 @@ def promised_means(
 
 
 @njit(cache=True)
+def pledged_payments(
+    chosen: np.ndarray,
+    membership: np.ndarray,
+    promise: np.ndarray,
+    lapsed: np.ndarray,
+    stressed: np.ndarray,
+    cap: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(given, paid, shortfall), each pools x organizations: the share of its promise each
+    member gives (0 where its hand `lapsed` or its income is `stressed`), what it pays once
+    an organization's promises beyond its `cap` are scaled down, and what it withholds at
+    that scale. The same operations as the model's numpy expressions in the same order;
+    each organization's total wanted is summed over pools in order, as numpy sums a column
+    (pairwise when there is one organization, as numpy does then)."""
+    n_pools, n_orgs = chosen.shape
+    given = np.empty((n_pools, n_orgs))
+    wanted = np.empty((n_pools, n_orgs))
+    total = np.zeros(n_orgs)
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            share = 0.0 if lapsed[k, o] or stressed[o] else chosen[k, o]
+            given[k, o] = share * membership[k, o]
+            wanted[k, o] = given[k, o] * promise[k, o]
+            total[o] += wanted[k, o]
+    if n_orgs == 1:
+        total[0] = numpy_sum(wanted[:, 0].copy())
+    scale = np.ones(n_orgs)
+    for o in range(n_orgs):
+        if total[o] > cap[o]:
+            scale[o] = cap[o] / maximum(total[o], 1e-300)
+    paid = np.empty((n_pools, n_orgs))
+    shortfall = np.empty((n_pools, n_orgs))
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            paid[k, o] = wanted[k, o] * scale[o]
+            shortfall[k, o] = (1.0 - given[k, o]) * promise[k, o] * scale[o]
+    return given, paid, shortfall
+
+
+@njit(cache=True)
 def decay_and_sum_need(
     welfare: np.ndarray, awareness: np.ndarray, vulnerability: np.ndarray, decay: float
 ) -> tuple[np.ndarray, np.ndarray, float, float, np.ndarray]:

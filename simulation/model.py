@@ -42,7 +42,7 @@ from .agents import (
 )
 from .audit import missing_share
 from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
-from .kernels import partner_trust_stats, promised_means
+from .kernels import partner_trust_stats, pledged_payments, promised_means
 from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
@@ -489,12 +489,9 @@ class PartnershipModel(Model):
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse = self.rng.random(m.shape) < p.defection_rate
         stressed = self.income < p.funding_stress * announced
-        chosen = np.where(lapse | stressed, 0.0, chosen) * m
-        wanted = chosen * promise
-        total = wanted.sum(axis=0)
         cap = p.max_committed * spend
-        scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
-        paid = wanted * scale
+        # What each member gives, pays within its organization's cap, and withholds (one pass)
+        chosen, paid, shortfall = pledged_payments(chosen, m, promise, lapse, stressed, cap)
         if p.mutual_cover:
             paid += self._cover(formal & (m > 0), chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
@@ -502,7 +499,7 @@ class PartnershipModel(Model):
         self.given = chosen  # share of its promise each member gave (P x O), for observers
         self.ledger["pooled"] += float(paid.sum())
         self.ledger["solo"] += float(self._solo.sum())
-        self._sanction(formal & ~stressed, (1.0 - chosen) * promise * scale)
+        self._sanction(formal & ~stressed, shortfall)
         return paid, chosen
 
     def _cover(
