@@ -1,10 +1,13 @@
-"""Compiled loops of service delivery: the only per-person work in a month.
+"""Compiled loops of service delivery (the only per-person work in a month), of the pools'
+money (payments, fines, reserves) and of the month's partnership metrics.
 
-Each function makes one pass over the population arrays, or over the month's service
-channels (numba, compiled once and cached on disk), so a month costs a few passes instead
-of dozens of numpy temporaries. Random numbers
+Each function makes one pass over the population arrays, over the month's service
+channels, or over the pools and their members (numba, compiled once and cached on disk),
+so a month costs a few passes instead of dozens of numpy temporaries. Random numbers
 are drawn by the caller from the model's numpy Generator, keeping one random stream; the
-loops themselves are deterministic arithmetic in a fixed order.
+loops themselves are deterministic arithmetic in a fixed order. Where a loop replaces numpy
+code it gives the same bits: the same operations in the same order, sums in numpy's own
+order (`numpy_sum`: numpy's pairwise summation), no fast-math.
 """
 
 from __future__ import annotations
@@ -212,6 +215,117 @@ def pledged_payments(
             paid[k, o] = wanted[k, o] * scale[o]
             shortfall[k, o] = (1.0 - given[k, o]) * promise[k, o] * scale[o]
     return given, paid, shortfall
+
+
+@njit(cache=True)
+def pool_targeting(
+    membership: np.ndarray, targeting: np.ndarray, linked: np.ndarray, participation: float
+) -> np.ndarray:
+    """Each pool's targeting: its best-targeting member's, plus `participation` for a pool
+    linked to the community, at most 1 (the numpy expression's operations, maxima from 0)."""
+    n_pools, n_orgs = membership.shape
+    tau = np.empty(n_pools)
+    for k in range(n_pools):
+        best = 0.0
+        for o in range(n_orgs):
+            best = maximum(best, membership[k, o] * targeting[o])
+        tau[k] = minimum(1.0, best + participation * linked[k])
+    return tau
+
+
+@njit(cache=True)
+def pool_fines(
+    liable: np.ndarray, shortfall: np.ndarray, rate: float, budgets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fines, each organization's total, each pool's total): `rate` x the `shortfall` of
+    each `liable` member (pools x organizations), an organization's fines shrunk to what it
+    holds when they exceed its budget (nothing shrinks when nobody is fined). The same
+    operations as the numpy expressions; totals
+    summed as numpy sums columns (in pool order; pairwise for a single organization) and
+    rows."""
+    n_pools, n_orgs = shortfall.shape
+    fines = np.empty((n_pools, n_orgs))
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            fines[k, o] = rate * shortfall[k, o] if liable[k, o] else 0.0
+    due = _column_sums(fines)
+    fined = over = False
+    for o in range(n_orgs):
+        fined |= due[o] != 0
+        over |= due[o] > budgets[o]
+    if fined and over:
+        for o in range(n_orgs):
+            shrink = budgets[o] / maximum(due[o], 1e-300) if due[o] > budgets[o] else 1.0
+            for k in range(n_pools):
+                fines[k, o] *= shrink
+        due = _column_sums(fines)
+    carried = np.empty(n_pools)
+    for k in range(n_pools):
+        carried[k] = numpy_sum(fines[k])
+    return fines, due, carried
+
+
+@njit(cache=True)
+def _column_sums(values: np.ndarray) -> np.ndarray:
+    """`values.sum(axis=0)` of a C-ordered (rows x columns) array, bitwise: rows added in
+    order, or numpy's pairwise sum when there is a single column."""
+    n_rows, n_columns = values.shape
+    if n_columns == 1:
+        return np.array([numpy_sum(values[:, 0].copy())])
+    sums = np.zeros(n_columns)
+    for k in range(n_rows):
+        for o in range(n_columns):
+            sums[o] += values[k, o]
+    return sums
+
+
+@njit(cache=True)
+def pool_inflow(
+    paid: np.ndarray, is_government: np.ndarray, leakage_rate: float
+) -> tuple[float, float, np.ndarray]:
+    """(government money paid in, money leaked, each pool's inflow after leakage) for the
+    pools x organizations payments `paid`, government members losing `leakage_rate` of
+    theirs; the sums are numpy's, in numpy's order, of the same numbers."""
+    n_pools, n_orgs = paid.shape
+    government = np.empty(n_pools * n_orgs)
+    count = 0
+    for o in range(n_orgs):  # column by column: numpy's `paid[:, is_government]` is F-ordered
+        if is_government[o]:
+            for k in range(n_pools):
+                government[count] = paid[k, o]
+                count += 1
+    lost = np.empty((n_pools, n_orgs))
+    kept = np.empty(n_orgs)
+    inflow = np.empty(n_pools)
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            lost[k, o] = paid[k, o] * (leakage_rate if is_government[o] else 0.0)
+            kept[o] = paid[k, o] - lost[k, o]
+        inflow[k] = numpy_sum(kept)
+    return numpy_sum(government[:count]), numpy_sum(lost.ravel()), inflow
+
+
+@njit(cache=True)
+def reserve_flows(
+    inflow: np.ndarray, usual: np.ndarray, reserve: np.ndarray, share: float, memory: float
+) -> tuple[np.ndarray, float]:
+    """(what each pool spends, total drawn - total saved); `reserve` and `usual` (a pool's
+    usual inflow) are updated in place. A pool saves `share` of a normal month's inflow and
+    draws on its reserve when inflow falls below its usual level, up to that level; the
+    first month's inflow is its usual level. Element by element as the numpy expressions,
+    the totals summed as numpy sums them."""
+    n_pools = inflow.size
+    spent = np.empty(n_pools)
+    saved = np.empty(n_pools)
+    drawn = np.empty(n_pools)
+    for k in range(n_pools):
+        level = usual[k] if usual[k] > 0 else inflow[k]
+        saved[k] = share * inflow[k] if inflow[k] >= level else 0.0
+        drawn[k] = minimum(reserve[k], level - inflow[k]) if inflow[k] < level else 0.0
+        spent[k] = inflow[k] - saved[k] + drawn[k]
+        reserve[k] = reserve[k] + saved[k] - drawn[k]
+        usual[k] = memory * level + (1 - memory) * inflow[k]
+    return spent, numpy_sum(drawn) - numpy_sum(saved)
 
 
 @njit(cache=True)

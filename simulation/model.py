@@ -42,7 +42,15 @@ from .agents import (
 )
 from .audit import missing_share
 from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
-from .kernels import partner_trust_stats, pledged_payments, promised_means
+from .kernels import (
+    partner_trust_stats,
+    pledged_payments,
+    pool_fines,
+    pool_inflow,
+    pool_targeting,
+    promised_means,
+    reserve_flows,
+)
 from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
@@ -531,17 +539,12 @@ class PartnershipModel(Model):
         Fehr & Gaechter (2000): members who were punished raise their contributions, so a
         fined member expects sanctions in that pool from now on (`warned`).
         """
-        fines = np.where(liable, self.p.sanction_rate * shortfall, 0.0)
-        due = fines.sum(axis=0)
+        # fined more than it holds: an organization's fines shrink to what it holds
+        fines, due, carried = pool_fines(liable, shortfall, self.p.sanction_rate, self.budget)
         if not due.any():
             return
-        budgets = self.budget
-        over = due > budgets  # fined more than it holds: its fines shrink to what it holds
-        if over.any():
-            fines *= np.where(over, budgets / np.maximum(due, 1e-300), 1.0)
-            due = fines.sum(axis=0)
         paid = due
-        self.table["carry"][:] += fines.sum(axis=1)
+        self.table["carry"][:] += carried
         self.table["warned"][:] |= fines > 0
         fined = paid != 0  # max: a fine of all one holds leaves exactly 0
         self.budget[fined] = np.maximum(self.budget[fined] - paid[fined], 0.0)
@@ -621,9 +624,9 @@ class PartnershipModel(Model):
         """What each pool spends this month: contributions after leakage, exit fees and
         fines carried in, volunteers' time, and reserves saved or drawn."""
         p, table = self.p, self.table
-        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)
-        self.ledger["government"] += float(paid[:, self.is_government].sum())
-        leaked = float(lost.sum())
+        # government members' payments, what leaked of them, and each pool's inflow after it
+        government, leaked, inflow = pool_inflow(paid, self.is_government, self.leakage_rate)
+        self.ledger["government"] += government
         self._leakage += leaked
         self.ledger["leakage"] += leaked
         n_vol = table["volunteers"].astype(float)
@@ -632,7 +635,7 @@ class PartnershipModel(Model):
         paid_in = float(carried.sum())  # exit fees and fines paid in last month
         self.ledger["spent"] += paid_in
         self.ledger["pooled"] += paid_in
-        money = self._draw_reserves((paid - lost).sum(axis=1) + carried)
+        money = self._draw_reserves(inflow + carried)
         return money + n_vol * p.volunteer_value  # volunteers' time cannot be saved
 
     def _governance(self) -> tuple[np.ndarray, np.ndarray]:
@@ -731,10 +734,11 @@ class PartnershipModel(Model):
         on the shared list (B3), informal ones the share `informal_strength` (D2)."""
         p, table = self.p, self.table
         targeting = self.targeting
-        pool_tau = np.minimum(
-            1.0,
-            (self._m * targeting).max(axis=1, initial=0.0)
-            + p.participation_targeting * self.participation_rate * table["linked"],
+        pool_tau = pool_targeting(  # its best member's, more if linked to the community
+            self._m,
+            targeting,
+            table["linked"],
+            p.participation_targeting * self.participation_rate,
         )
         share = np.where(table["formal"], 1.0, p.informal_strength)[:, None]
         coordinated = np.zeros(len(targeting) + 2 * table.n, dtype=bool)
@@ -750,19 +754,14 @@ class PartnershipModel(Model):
         """Pools save `reserve_share` of a normal month's inflow and draw on the reserve
         when inflow falls below its usual level (an EMA), up to that level (Z1 buffering).
         Returns what each pool spends this month; saved money is not spent yet."""
-        share = self.p.reserve_share
         table = self.table
-        usual = table["usual_inflow"]
-        reserve = table["reserve"]
-        usual = np.where(usual > 0, usual, inflow)
-        saved = np.where(inflow >= usual, share * inflow, 0.0)
-        drawn = np.where(inflow < usual, np.minimum(reserve, usual - inflow), 0.0)
-        spent = inflow - saved + drawn
-        reserve[:] = reserve + saved - drawn
-        memory = self.p.reserve_memory
-        usual_inflow = table["usual_inflow"]
-        usual_inflow[:] = memory * usual + (1 - memory) * inflow
-        moved = float(drawn.sum() - saved.sum())
+        spent, moved = reserve_flows(  # updates the reserves and usual inflows in place
+            inflow,
+            table["usual_inflow"],
+            table["reserve"],
+            self.p.reserve_share,
+            self.p.reserve_memory,
+        )
         self.ledger["spent"] += moved
         self.ledger["pooled"] += moved
         return spent
