@@ -144,14 +144,18 @@ def partner_trust_stats(
     mean = numpy_sum(trust) / count
     if count < 3:
         return mean, 0.0
-    mean_age = ages.sum() / count
-    age_gap = np.empty(count)
-    trust_gap = np.empty(count)
+    age_sum = 0
     for i in range(count):
-        age_gap[i] = ages[i] - mean_age
-        trust_gap[i] = trust[i] - mean
-    spread = math.sqrt(numpy_sum(age_gap * age_gap) * numpy_sum(trust_gap * trust_gap))
-    return mean, numpy_sum(age_gap * trust_gap) / spread if spread > 0.0 else 0.0
+        age_sum += ages[i]
+    mean_age = age_sum / count
+    squares = np.empty((3, count))  # age gap squared, trust gap squared, their product
+    for i in range(count):
+        age_gap, trust_gap = ages[i] - mean_age, trust[i] - mean
+        squares[0, i] = age_gap * age_gap
+        squares[1, i] = trust_gap * trust_gap
+        squares[2, i] = age_gap * trust_gap
+    spread = math.sqrt(numpy_sum(squares[0]) * numpy_sum(squares[1]))
+    return mean, numpy_sum(squares[2]) / spread if spread > 0.0 else 0.0
 
 
 @njit(cache=True)
@@ -202,8 +206,8 @@ def pledged_payments(
             given[k, o] = share * membership[k, o]
             wanted[k, o] = given[k, o] * promise[k, o]
             total[o] += wanted[k, o]
-    if n_orgs == 1:
-        total[0] = numpy_sum(wanted[:, 0].copy())
+    if n_orgs == 1:  # wanted's one column is contiguous: numpy sums it pairwise
+        total[0] = numpy_sum(wanted.ravel())
     scale = np.ones(n_orgs)
     for o in range(n_orgs):
         if total[o] > cap[o]:
@@ -231,52 +235,6 @@ def pool_targeting(
             best = maximum(best, membership[k, o] * targeting[o])
         tau[k] = minimum(1.0, best + participation * linked[k])
     return tau
-
-
-@njit(cache=True)
-def pool_fines(
-    liable: np.ndarray, shortfall: np.ndarray, rate: float, budgets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fines, each organization's total, each pool's total): `rate` x the `shortfall` of
-    each `liable` member (pools x organizations), an organization's fines shrunk to what it
-    holds when they exceed its budget (nothing shrinks when nobody is fined). The same
-    operations as the numpy expressions; totals
-    summed as numpy sums columns (in pool order; pairwise for a single organization) and
-    rows."""
-    n_pools, n_orgs = shortfall.shape
-    fines = np.empty((n_pools, n_orgs))
-    for k in range(n_pools):
-        for o in range(n_orgs):
-            fines[k, o] = rate * shortfall[k, o] if liable[k, o] else 0.0
-    due = _column_sums(fines)
-    fined = over = False
-    for o in range(n_orgs):
-        fined |= due[o] != 0
-        over |= due[o] > budgets[o]
-    if fined and over:
-        for o in range(n_orgs):
-            shrink = budgets[o] / maximum(due[o], 1e-300) if due[o] > budgets[o] else 1.0
-            for k in range(n_pools):
-                fines[k, o] *= shrink
-        due = _column_sums(fines)
-    carried = np.empty(n_pools)
-    for k in range(n_pools):
-        carried[k] = numpy_sum(fines[k])
-    return fines, due, carried
-
-
-@njit(cache=True)
-def _column_sums(values: np.ndarray) -> np.ndarray:
-    """`values.sum(axis=0)` of a C-ordered (rows x columns) array, bitwise: rows added in
-    order, or numpy's pairwise sum when there is a single column."""
-    n_rows, n_columns = values.shape
-    if n_columns == 1:
-        return np.array([numpy_sum(values[:, 0].copy())])
-    sums = np.zeros(n_columns)
-    for k in range(n_rows):
-        for o in range(n_columns):
-            sums[o] += values[k, o]
-    return sums
 
 
 @njit(cache=True)

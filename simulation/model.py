@@ -45,7 +45,6 @@ from .funding import FundingShocks, grant_contest, income_shocks, volatile_incom
 from .kernels import (
     partner_trust_stats,
     pledged_payments,
-    pool_fines,
     pool_inflow,
     pool_targeting,
     promised_means,
@@ -539,12 +538,17 @@ class PartnershipModel(Model):
         Fehr & Gaechter (2000): members who were punished raise their contributions, so a
         fined member expects sanctions in that pool from now on (`warned`).
         """
-        # fined more than it holds: an organization's fines shrink to what it holds
-        fines, due, carried = pool_fines(liable, shortfall, self.p.sanction_rate, self.budget)
+        fines = np.where(liable, self.p.sanction_rate * shortfall, 0.0)
+        due = fines.sum(axis=0)
         if not due.any():
             return
+        budgets = self.budget
+        over = due > budgets  # fined more than it holds: its fines shrink to what it holds
+        if over.any():
+            fines *= np.where(over, budgets / np.maximum(due, 1e-300), 1.0)
+            due = fines.sum(axis=0)
         paid = due
-        self.table["carry"][:] += carried
+        self.table["carry"][:] += fines.sum(axis=1)
         self.table["warned"][:] |= fines > 0
         fined = paid != 0  # max: a fine of all one holds leaves exactly 0
         self.budget[fined] = np.maximum(self.budget[fined] - paid[fined], 0.0)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numba import njit
 
-from .kernels import maximum, minimum, numpy_sum, weighted_mix
+from .kernels import maximum, numpy_sum, weighted_mix
 from .params import KINDS, Governance, ModelParams, Sector
 
 if TYPE_CHECKING:
@@ -62,31 +62,12 @@ def governance_fit(
     trust = np.array([params.shared_trust, params.lead_trust, params.nao_trust])
     tolerated = np.array([params.shared_size, params.lead_size, np.inf])
     weight = np.array([1.0, params.lead_consensus, params.nao_consensus])
-    return _fits(
-        np.asarray(size, dtype=np.float64),
-        np.asarray(mean_trust, dtype=np.float64),
-        np.asarray(consensus, dtype=np.float64),
-        np.stack([best, trust, tolerated, weight]),
+    return (
+        best
+        * np.minimum(1.0, mean_trust[:, None] / trust)
+        * np.minimum(1.0, tolerated / np.asarray(size)[:, None])
+        * ((1.0 - weight) + weight * consensus[:, None])
     )
-
-
-@njit(cache=True, error_model="numpy")  # x / 0 is inf or NaN, as in numpy
-def _fits(
-    size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray, modes: np.ndarray
-) -> np.ndarray:
-    """governance_fit pool by pool in one compiled pass: the same products in the same
-    order; `modes` holds the rows best, trust, tolerated size and consensus weight."""
-    fits = np.empty((size.size, modes.shape[1]))
-    for k in range(size.size):
-        for j in range(modes.shape[1]):
-            best, trust, tolerated, weight = modes[0, j], modes[1, j], modes[2, j], modes[3, j]
-            fits[k, j] = (
-                best
-                * minimum(1.0, mean_trust[k] / trust)
-                * minimum(1.0, tolerated / size[k])
-                * ((1.0 - weight) + weight * consensus[k])
-            )
-    return fits
 
 
 @njit(cache=True)
