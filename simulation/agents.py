@@ -16,7 +16,7 @@ from mesa import Agent
 
 from .cooperation import contribution_shares, draw_cooperation
 from .params import DOMAINS, Governance, Sector, profile
-from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS, members_leadership
+from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
 from .sampling import weighted_pick
 
 if TYPE_CHECKING:
@@ -237,13 +237,14 @@ class Organization(Agent):
         adaptive = requested == GOVERNANCE_CODES[Governance.ADAPTIVE]
         mode = np.where(adaptive, fits.argmax(axis=1), requested)
         fit = fits[np.arange(mode.size), mode]
-        mean, best = members_leadership(membership, model.leadership)
+        leaders = membership * model.leadership[None, :]
+        size = np.maximum(membership.sum(axis=1), 1.0)
         lead = np.where(
             mode == GOVERNANCE_CODES[Governance.SHARED],
-            mean,
+            leaders.sum(axis=1) / size,
             np.where(
                 mode == GOVERNANCE_CODES[Governance.LEAD],
-                best,
+                leaders.max(axis=1, initial=0.0),
                 0.5 + 0.5 * model.p.leadership_quality,
             ),
         )

@@ -222,22 +222,6 @@ def pledged_payments(
 
 
 @njit(cache=True)
-def pool_targeting(
-    membership: np.ndarray, targeting: np.ndarray, linked: np.ndarray, participation: float
-) -> np.ndarray:
-    """Each pool's targeting: its best-targeting member's, plus `participation` for a pool
-    linked to the community, at most 1 (the numpy expression's operations, maxima from 0)."""
-    n_pools, n_orgs = membership.shape
-    tau = np.empty(n_pools)
-    for k in range(n_pools):
-        best = 0.0
-        for o in range(n_orgs):
-            best = maximum(best, membership[k, o] * targeting[o])
-        tau[k] = minimum(1.0, best + participation * linked[k])
-    return tau
-
-
-@njit(cache=True)
 def pool_inflow(
     paid: np.ndarray, is_government: np.ndarray, leakage_rate: float
 ) -> tuple[float, float, np.ndarray]:

@@ -46,7 +46,6 @@ from .kernels import (
     partner_trust_stats,
     pledged_payments,
     pool_inflow,
-    pool_targeting,
     promised_means,
     reserve_flows,
 )
@@ -738,11 +737,10 @@ class PartnershipModel(Model):
         on the shared list (B3), informal ones the share `informal_strength` (D2)."""
         p, table = self.p, self.table
         targeting = self.targeting
-        pool_tau = pool_targeting(  # its best member's, more if linked to the community
-            self._m,
-            targeting,
-            table["linked"],
-            p.participation_targeting * self.participation_rate,
+        pool_tau = np.minimum(
+            1.0,
+            (self._m * targeting).max(axis=1, initial=0.0)
+            + p.participation_targeting * self.participation_rate * table["linked"],
         )
         share = np.where(table["formal"], 1.0, p.informal_strength)[:, None]
         coordinated = np.zeros(len(targeting) + 2 * table.n, dtype=bool)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numba import njit
 
-from .kernels import maximum, numpy_sum, weighted_mix
+from .kernels import weighted_mix
 from .params import KINDS, Governance, ModelParams, Sector
 
 if TYPE_CHECKING:
@@ -68,27 +67,6 @@ def governance_fit(
         * np.minimum(1.0, tolerated / np.asarray(size)[:, None])
         * ((1.0 - weight) + weight * consensus[:, None])
     )
-
-
-@njit(cache=True)
-def members_leadership(
-    membership: np.ndarray, leadership: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, best) per pool: its members' mean leadership and its best leader's (0 for a
-    pool without members), in one compiled pass with numpy's sums (kernels.numpy_sum) of
-    `membership * leadership` row by row, and its row maxima from 0."""
-    n_pools, n_orgs = membership.shape
-    mean = np.empty(n_pools)
-    best = np.empty(n_pools)
-    leaders = np.empty(n_orgs)
-    for k in range(n_pools):
-        top = 0.0
-        for o in range(n_orgs):
-            leaders[o] = membership[k, o] * leadership[o]
-            top = maximum(top, leaders[o])
-        mean[k] = numpy_sum(leaders) / max(numpy_sum(membership[k]), 1.0)
-        best[k] = top
-    return mean, best
 
 
 RAW_TYPES = {1: np.uint8, 8: np.uint64}  # storage of the table's columns, by item size
