@@ -1,10 +1,12 @@
-"""Compiled loops of service delivery: the only per-person work in a month.
+"""Compiled loops of service delivery (the only per-person work in a month) and of the
+pools' focus (their members' priorities mixed by contribution).
 
-Each function makes one pass over the population arrays, or over the month's service
-channels (numba, compiled once and cached on disk), so a month costs a few passes instead
-of dozens of numpy temporaries. Random numbers
+Each function makes one pass over the population arrays, over the month's service
+channels, or over the pools and their members (numba, compiled once and cached on disk),
+so a month costs a few passes instead of dozens of numpy temporaries. Random numbers
 are drawn by the caller from the model's numpy Generator, keeping one random stream; the
-loops themselves are deterministic arithmetic in a fixed order.
+loops themselves are deterministic arithmetic in a fixed order. Where a loop replaces numpy
+code it gives the same bits: the same operations in the same order, no fast-math.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ def geometric_mean_row(product: float, n_domains: int) -> float:
     if n_domains == 4:
         return math.sqrt(math.sqrt(product))
     return product ** (1.0 / n_domains)
+
+
+@njit(cache=True, inline="always")  # compiled into its callers only
+def minimum(a: float, b: float) -> float:
+    """np.minimum of two numbers: NaN if either is, `b` on a tie (as for 0.0 and -0.0)."""
+    return a if a < b or math.isnan(a) else b
+
+
+@njit(cache=True, inline="always")  # compiled into its callers only
+def maximum(a: float, b: float) -> float:
+    """np.maximum of two numbers: NaN if either is, `b` on a tie (as for 0.0 and -0.0)."""
+    return a if a > b or math.isnan(a) else b
 
 
 @njit(cache=True)
@@ -101,6 +115,23 @@ def channel_sums(
             sums[g, 2, d] += u * (1.0 - tau) / z
             sums[g, 3, d] += u * tau / z
     return sums
+
+
+@njit(cache=True)
+def weighted_mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
+    """(P, D): weights @ priorities, each pool's products added in organization order from
+    zero: the order in which numpy sums `(weights[:, :, None] * priorities[None, :, :])`
+    over its middle axis for several domains (not BLAS's, which depends on the CPU), without
+    the (P, O, D) temporary that made that the costliest line of a month's delivery."""
+    n_pools, n_orgs = weights.shape
+    n_domains = priorities.shape[1]
+    mix = np.zeros((n_pools, n_domains))
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            w = weights[k, o]
+            for d in range(n_domains):
+                mix[k, d] += w * priorities[o, d]
+    return mix
 
 
 @njit(cache=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .kernels import weighted_mix
 from .params import KINDS, Governance, ModelParams, Sector
 
 if TYPE_CHECKING:
@@ -353,9 +354,9 @@ class Partnership:
 
 
 def _mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
-    """weights @ priorities, summed over organizations in their order by numpy rather than
-    by BLAS, whose summation order (and so the last bits) depends on the CPU."""
-    return (weights[:, :, None] * priorities[None, :, :]).sum(axis=1)
+    """weights @ priorities, summed over organizations in their order (a compiled loop)
+    rather than by BLAS, whose summation order (and so the last bits) depends on the CPU."""
+    return weighted_mix(weights, priorities)
 
 
 def pool_focus(

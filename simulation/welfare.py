@@ -18,7 +18,7 @@ def geometric_mean(indices: ArrayLike, axis: int = -1) -> NDArray[np.float64] | 
     x = np.asarray(indices, dtype=float)
     with np.errstate(divide="ignore"):
         logs = np.log(x)
-    out = np.exp(np.mean(logs, axis=axis))
+    out = np.exp(logs.sum(axis=axis) / logs.shape[axis])  # np.mean's arithmetic, less overhead
     return float(out) if np.ndim(out) == 0 else out
 
 
