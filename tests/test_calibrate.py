@@ -216,6 +216,50 @@ def test_regression_adjustment_centres_on_the_truth_and_narrows() -> None:
     assert table.loc["b", "sd_ratio"] > 0.85  # ignored by the statistic: about the prior
     assert table.loc["b", "median"] == pytest.approx(0.5, abs=0.1)
     assert post.centre()["a"] == pytest.approx(0.3, abs=0.01)
+    assert table.loc["a", "adjusted"] and table.loc["a", "slope_q"] < 1e-6
+    assert not table.loc["b", "adjusted"]
+    assert (post.sample["b"].to_numpy() == post.accepted["b"].to_numpy()).all()
+
+
+def test_a_parameter_the_patterns_do_not_read_is_not_moved_by_extrapolation() -> None:
+    """With the pattern beyond the accepted points (every z about -8.5), an unread parameter's
+    noisy slope times z would shift all its values (b's median from 0.52 to 0.34 here, with
+    a slope of p = 0.44); it fails the slope test and keeps its accepted values."""
+    runs, patterns = _synthetic_design(target=3.5, n=5000)
+    ranges = {"a": (0.0, 1.0), "b": (0.0, 1.0)}
+    post = abc_reject(runs, ["a", "b"], patterns, accept=0.2, ranges=ranges)
+    assert post.was_adjusted("a") and not post.was_adjusted("b")
+    assert (post.sample["b"].to_numpy() == post.accepted["b"].to_numpy()).all()
+    assert post.centre()["b"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_slope_tests_control_the_false_discovery_rate() -> None:
+    """Benjamini-Hochberg: the k-th smallest of m p-values is compared with k q / m."""
+    from simulation.calibration.posterior import slope_tests
+
+    p = {"w": 0.001, "x": 0.02, "y": 0.03, "z": 0.5}  # thresholds 0.0125, 0.025, 0.0375, 0.05
+    tests = slope_tests(p, fdr=0.05)
+    assert tests["adjusted"].to_dict() == {"w": True, "x": True, "y": True, "z": False}
+    assert tests.loc["y", "q_value"] == pytest.approx(0.04)
+    strict = slope_tests(p, fdr=0.01)
+    assert strict["adjusted"].to_dict() == {"w": True, "x": False, "y": False, "z": False}
+
+
+def test_the_slope_test_passes_a_read_parameter_and_not_an_ignored_one() -> None:
+    from simulation.calibration.posterior import fit_slopes
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(300, 2))
+    weights = rng.uniform(0.1, 1.0, 300)
+    read = 1.0 / (1.0 + np.exp(-(0.4 * z[:, 0] + rng.normal(0.0, 0.5, 300))))
+    ignored = rng.uniform(0.0, 1.0, 300)
+    assert fit_slopes(read, z, weights, (0.0, 1.0)).p_value < 1e-6
+    p_ignored = [
+        fit_slopes(rng.uniform(0.0, 1.0, 300), z, weights, (0.0, 1.0)).p_value for _ in range(200)
+    ]
+    # under the null the p-value is uniform: about 5 % below 0.05
+    assert 0.01 <= np.mean(np.array(p_ignored) < 0.05) <= 0.10
+    assert fit_slopes(ignored, z, weights, (0.0, 1.0)).slopes.shape == (2,)
 
 
 def test_adjusted_values_stay_inside_the_prior_when_the_pattern_is_out_of_reach() -> None:

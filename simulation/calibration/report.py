@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.calibration.posterior import Posterior
+from simulation.calibration.posterior import ADJUST_FDR, Posterior
 from simulation.plots import new_figure, print_style
 from simulation.scenario import parse_scenario
 
@@ -146,12 +146,16 @@ def _md_table(frame: pd.DataFrame, digits: int = 3) -> str:
     cols = list(frame.columns)
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, row in frame.iterrows():
-        cells = [
-            f"{v:.{digits}g}" if isinstance(v, float) and not isinstance(v, bool) else str(v)
-            for v in row
-        ]
+        cells = [_md_cell(v, digits) for v in row]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
+
+
+def _md_cell(value: Any, digits: int) -> str:
+    """A table cell: floats to `digits` significant digits, a missing value as '-'."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return "-" if math.isnan(value) else f"{value:.{digits}g}"
+    return str(value)
 
 
 def report_markdown(
@@ -170,10 +174,13 @@ def report_markdown(
     met = int(validation["met"].sum())
     if posterior.adjusted:
         method = (
-            "the posterior is the accepted points regression-adjusted (Beaumont, Zhang & "
-            "Balding 2002: weighted local-linear regression of each parameter's logit on the "
-            "patterns' z, Epanechnikov weights; posterior.parquet, column weight); the "
-            "rejection sample (rejection.parquet) is a diagnostic"
+            "the posterior is the accepted points, Epanechnikov-weighted (posterior.parquet, "
+            "column weight), with each parameter the patterns read regression-adjusted "
+            "(Beaumont, Zhang & Balding 2002: weighted local-linear regression of its logit "
+            "on the patterns' z). A parameter counts as read when its slopes' F test passes "
+            f"a false discovery rate of {ADJUST_FDR:.0%} over all parameters (Benjamini & "
+            f"Hochberg 1995): {_adjusted_names(posterior)}. The others keep their accepted "
+            "values; the rejection sample (rejection.parquet) is a diagnostic"
         )
     else:
         method = (
@@ -193,9 +200,11 @@ def report_markdown(
         "",
         "median, q05, q95, sd_ratio: the adjusted posterior (weighted); sd_ratio is its "
         "standard deviation over the prior's (for an integer parameter, the uniform on its "
-        "integers'), near 1 the patterns say little about the parameter. Integer parameters "
-        "are not regression-adjusted: their posterior is the rejection sample's values. "
-        "rejection_sd_ratio: the same for the rejection sample (diagnostic).",
+        "integers'), near 1 the patterns say little about the parameter. slope_q: the "
+        "Benjamini-Hochberg q-value of the test that the patterns read the parameter; "
+        "adjusted: whether the regression moved it (integer parameters never: their "
+        "posterior is the rejection sample's values). rejection_sd_ratio: the same ratio for "
+        "the rejection sample (diagnostic).",
         "",
         _md_table(parameters),
         "",
@@ -222,6 +231,13 @@ def report_markdown(
     if notes:
         lines += ["## Notes", "", *(f"- {n}" for n in notes), ""]
     return "\n".join(lines)
+
+
+def _adjusted_names(posterior: Posterior) -> str:
+    names = [n for n in posterior.parameters if posterior.was_adjusted(n)]
+    if not names:
+        return "none passed, so no parameter was moved"
+    return f"{len(names)} passed ({', '.join(names)})"
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
