@@ -484,7 +484,7 @@ class PartnershipModel(Model):
         p = self.p
         table = self.table
         m = self._m = table["membership"]
-        self._members = m.sum(axis=1)  # members of each pool, for this month's steps 4-6
+        self._members = m.sum(axis=1)  # members of each pool, for this month's steps 4-6 and 8
         formal = table["formal"][:, None]
         announced = self.base_income * self._cut
         promise = m * np.where(
