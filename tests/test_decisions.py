@@ -858,3 +858,71 @@ def test_weighted_pick_draws_what_generator_choice_draws():
         expected = theirs.choice(len(weights), p=weights / weights.sum())
         assert weighted_pick(weights, ours) == expected
         assert ours.random() == theirs.random()  # the same stream afterwards
+
+
+def test_goal_alignment_after_leadership_changes_is_the_full_cosine_matrix():
+    """After leaders change, only the changed organizations' rows and columns of goal
+    alignment are recomputed; the matrix must still be every pair's cosine, bit for bit,
+    and symmetric."""
+    model = PartnershipModel(rng=5, leadership_turnover=0.3)
+    changes = 0
+    for _ in range(12):
+        before = model.priorities.copy()
+        model.step()
+        changes += int((model.priorities != before).any(axis=1).sum())
+        unit = model.priorities / np.linalg.norm(model.priorities, axis=1, keepdims=True)
+        full = (unit[:, None, :] * unit[None, :, :]).sum(axis=2)
+        assert np.array_equal(model.alignment, full)
+    assert changes > 0  # the partial refresh was exercised
+
+
+def test_volunteering_flags_are_exactly_the_k7_groups_volunteers():
+    """The citizens flagged as volunteering are exactly the members of the K7 groups, month
+    after month, while volunteers drop out of many groups at once."""
+    model = PartnershipModel(
+        rng=3, n_citizens=600, volunteer_hosting=1.0, volunteer_dropout=0.3, partnering_rate=0.5
+    )
+    dropped = 0
+    for _ in range(24):
+        before = int(np.count_nonzero(model.citizens.volunteering))
+        model.step()
+        in_groups = np.concatenate(
+            [ps.volunteers for ps in model.partnerships if ps.volunteers.size]
+            or [np.zeros(0, dtype=np.int64)]
+        )
+        assert np.array_equal(np.sort(in_groups), np.flatnonzero(model.citizens.volunteering))
+        dropped += max(0, before - int(np.count_nonzero(model.citizens.volunteering)))
+    assert dropped > 0
+
+
+class _Draws:
+    """Stands in for the model's generator in one call: returns the given uniform draws."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def random(self, size: int) -> np.ndarray:
+        assert size == self.values.size
+        return self.values
+
+
+def test_each_drop_out_leaves_the_group_its_draw_belongs_to():
+    """The month's one draw for all volunteers is read group by group in partnership order:
+    a drop-out at the first place of a group (the only one there) leaves that group, not
+    the one before it."""
+    model = PartnershipModel(rng=3, n_citizens=600, volunteer_hosting=1.0, volunteer_dropout=0.3)
+    while np.count_nonzero(model.table["volunteers"]) < 2:
+        model.step()
+    hosts = np.flatnonzero(model.table["volunteers"])
+    groups = [model.partnerships[k] for k in hosts]
+    sizes = [ps.volunteers.size for ps in groups]
+    first_of_second = sizes[0]  # position of the second group's first volunteer in the draw
+    leaving = groups[1].volunteers[0]
+    draws = np.ones(sum(sizes))
+    draws[first_of_second] = 0.0  # below volunteer_dropout: this one volunteer drops out
+    model.rng = _Draws(draws)
+    model._review_volunteers()
+    assert leaving not in groups[1].volunteers
+    assert groups[1].volunteers.size == sizes[1] - 1
+    assert groups[0].volunteers.size == sizes[0]
+    assert not model.citizens.volunteering[leaving]
