@@ -59,10 +59,9 @@ def contribution_shares(
     for the shortfall is expected (`deterred`, formal partnerships, D1). `types` and
     `own_share` are per organization (columns), `mpcr` per pool (P x 1) or per member.
     """
-    beliefs = np.asarray(beliefs, dtype=np.float64)
     return _shares(
         np.asarray(types, dtype=np.int64),
-        beliefs,
+        np.asarray(beliefs, dtype=np.float64),
         np.asarray(own_share, dtype=np.float64),
         float(slope),
         np.asarray(mpcr, dtype=np.float64),

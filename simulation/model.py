@@ -351,16 +351,18 @@ class PartnershipModel(Model):
                 self.priorities[i] = orgs[i].priorities
                 self.leadership[i] = orgs[i].leadership
         unit = self.priorities / np.linalg.norm(self.priorities, axis=1, keepdims=True)
-        # cosine of every pair, summed by numpy over the domains (not BLAS: CPU-dependent bits)
+        # Only the changed organizations' rows and columns move, so only their cosines with
+        # everyone are computed: the same products summed in the same order as for the full
+        # matrix, which is exactly symmetric (summed by numpy over the domains, not by BLAS,
+        # whose bits depend on the CPU).
+        rows = unit if changed is None else unit[changed]
+        cosines = (rows[:, None, :] * unit[None, :, :]).sum(axis=2)
         if changed is None:
-            self.alignment = (unit[:, None, :] * unit[None, :, :]).sum(axis=2)
+            self.alignment = cosines
             return
-        # Only the changed organizations' rows and columns move; each is the same products
-        # summed in the same order as the full computation (the matrix is exactly symmetric).
-        rows = (unit[changed][:, None, :] * unit[None, :, :]).sum(axis=2)
         self.alignment = self.alignment.copy()
-        self.alignment[changed] = rows
-        self.alignment[:, changed] = rows.T
+        self.alignment[changed] = cosines
+        self.alignment[:, changed] = cosines.T
 
     @property
     def targeting(self) -> np.ndarray:
