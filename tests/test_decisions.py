@@ -665,6 +665,23 @@ def test_a_partnership_keeps_its_members_and_row():
     assert informal.volunteers.tolist() == [3, 5, 8]
 
 
+def test_the_shortest_term_ends_every_month_from_the_first():
+    """`formal_duration` may be 1 (its lower bound): such an agreement is up for renewal at
+    the end of every month it has run, the first included (age 1), never when it starts
+    (age 0); an informal one never. The review asks about a table's columns at once."""
+    formal = np.array([True, True, True, False])
+    age = np.array([0, 1, 2, 1])
+    assert Partnership.terms_over(formal, age, 1).tolist() == [False, True, True, False]
+    # A three-month term ends at ages 3 and 6.
+    ends = Partnership.terms_over(np.ones(8, dtype=bool), np.arange(8), 3)
+    assert np.flatnonzero(ends).tolist() == [3, 6]
+    model = town(formal_duration=1)
+    orgs = model.organizations
+    ps = model.form_partnership([orgs[NGO], orgs[BUSINESS]], formal=True)
+    ps.age = 1
+    assert ps.term_over
+
+
 def test_an_ended_partnership_keeps_a_copy_of_its_row():
     """Partnerships dissolved in a review leave the table together at its end; each keeps
     its row, readable as before, and the others are renumbered in order."""

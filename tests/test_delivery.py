@@ -303,6 +303,24 @@ def test_a_shared_case_list_serves_nobody_twice():
     assert done[True].welfare_gain > done[False].welfare_gain
 
 
+def test_a_saturated_shared_registry_still_delivers_every_unit():
+    """deliver water-fills whenever someone could be offered more than one coordinated unit,
+    through awareness alone (untargeted) or through need (fully targeted). A channel's
+    expected units reach citizen i in proportion to w_i = a_i ((1 - tau) + tau need_i)
+    (module docstring); units u = 1.5 sum w / max w offer the most reachable citizen 1.5
+    units, so without water-filling the surplus over one unit would be lost."""
+    for targeting in (0.0, 1.0):
+        pop = population(300)
+        weight = pop.awareness[:, None] * ((1.0 - targeting) + targeting * (1.0 - pop.welfare))
+        units = 1.5 * weight.sum(axis=0, dtype=float) / weight.max(axis=0)
+        offered = units * weight / weight.sum(axis=0, dtype=float)
+        assert (offered.max(axis=0) > 1.0).all()  # some units would reach the served
+        assert (np.minimum(offered, 1.0).sum(axis=0) < units - 0.5).all()
+        done = month(pop, channels([units], np.ones((1, 4)), [targeting], [True]))
+        assert done.hits == pytest.approx(units.sum(), rel=1e-9), targeting
+        assert done.duplicates == pytest.approx(0.0, abs=1e-6)
+
+
 def test_units_minus_duplicates_are_the_citizens_served():
     """Expected hits less expected duplicates is the expected number of (citizen, domain)
     pairs served, sum of p_c + p_u - p_c p_u: compare with what one month's draws served."""
