@@ -177,8 +177,9 @@ class PartnershipTable:
         ended = object.__new__(PartnershipTable)
         ended.n, ended.n_organizations = len(rows), self.n_organizations
         ended._shapes, ended._blocks, ended._starts = self._shapes, self._blocks, self._starts
-        taken = np.asarray(rows)
-        ended._storage = [block[:, taken] for block in self._storage]
+        taken = np.array(rows)
+        # `take` copies the same rows as `block[:, taken]` at a third of its cost
+        ended._storage = [block.take(taken, axis=1) for block in self._storage]
         ended.store = _ColumnsOnDemand(ended)  # most ended rows are never read again
         # The rows between one removed row and the next move up by the number removed
         # before them: one slice copy per removed row (a month removes a few).
