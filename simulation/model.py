@@ -150,7 +150,8 @@ class PartnershipModel(Model):
         self.partnerships: list[Partnership] = []
         self.ended: list[Partnership] = []
         self._ended_rows: list[int] = []
-        self.events: list[Event] = []
+        self._event_records: list[tuple[int, str, dict[str, Any]]] = []  # not yet Events
+        self._events: list[Event] = []
         self.funding_shocks = FundingShocks()
         self._next_pid = 1
         self.formed = 0
@@ -1028,7 +1029,17 @@ class PartnershipModel(Model):
         return float(self.budget.sum() + (table["carry"] + table["reserve"]).sum())
 
     def _log(self, kind: str, **data: Any) -> None:
-        self.events.append(Event(self.steps, kind, data))
+        """Record an event as a plain tuple: most runs never read their log, and an `Event`
+        costs more to build than the tuple (`events` builds them when read)."""
+        self._event_records.append((self.steps, kind, data))
+
+    @property
+    def events(self) -> list[Event]:
+        """The event log, oldest first: the same list, and the same `Event`s, on every read."""
+        if self._event_records:
+            self._events.extend(Event(*record) for record in self._event_records)
+            self._event_records.clear()
+        return self._events
 
     # ------------------------------------------------------------------ metrics
     @property
