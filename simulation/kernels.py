@@ -186,9 +186,6 @@ def serve(
     chance_c = np.empty((n_domains, n))
     units = np.empty((n_domains, n))
     chance_u = np.empty((n_domains, n))
-    aware = np.empty(n)
-    for i in range(n):
-        aware[i] = awareness[i]
     needs = np.empty(n)
     for d in range(n_domains):
         for i in range(n):
@@ -199,9 +196,9 @@ def serve(
         u0 = uncoord[0, d]
         u1 = uncoord[1, d]
         for i in range(n):
-            lam_c = aware[i] * (c0 + k1 * needs[i]) * scale
+            lam_c = awareness[i] * (c0 + k1 * needs[i]) * scale
             chance_c[d, i] = lam_c if lam_c < 1.0 else 1.0
-            lam_u = aware[i] * (u0 + u1 * needs[i])
+            lam_u = awareness[i] * (u0 + u1 * needs[i])
             units[d, i] = lam_u
             chance_u[d, i] = reach_series(lam_u)
     # Second pass: serve, in citizen order.
