@@ -7,6 +7,8 @@ scores lower than one that is moderately well off in every domain.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -16,7 +18,9 @@ _EPS = 1e-12
 def geometric_mean(indices: ArrayLike, axis: int = -1) -> NDArray[np.float64] | float:
     """Geometric mean of indices in [0, 1]; any index at 0 gives 0."""
     x = np.asarray(indices, dtype=float)
-    with np.errstate(divide="ignore"):
+    # Only an index at 0 needs the warning silenced (log 0 = -inf); entering np.errstate
+    # costs more than the rest of a month's community welfare, so it is entered only then.
+    with np.errstate(divide="ignore") if not x.all() else nullcontext():
         logs = np.log(x)
     out = np.exp(logs.sum(axis=axis) / logs.shape[axis])  # np.mean's arithmetic, less overhead
     return float(out) if np.ndim(out) == 0 else out
