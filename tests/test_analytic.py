@@ -4,6 +4,7 @@ closed forms and textbook values (docs: modelling-references sections 2, 3, 4.1 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -259,6 +260,19 @@ def test_geometric_mean_limits():
     assert wf.geometric_mean([0.2, 0.8]) < np.mean([0.2, 0.8])
     rows = wf.geometric_mean(np.array([[1.0, 1.0], [0.25, 1.0], [0.0, 0.5]]), axis=1)
     assert rows == pytest.approx([1.0, 0.5, 0.0])
+
+
+def test_geometric_mean_of_an_index_at_zero_warns_nobody():
+    """An index at 0 is an ordinary state (a domain with no welfare left), not an error: its
+    log of 0 must not reach the user as NumPy's divide-by-zero warning, and one row gives a
+    Python float (a metric's value), as does any other row."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert wf.geometric_mean([0.0, 0.9, 0.9, 0.9]) == 0.0
+        rows = wf.geometric_mean(np.array([[0.0, 1.0], [0.25, 1.0]]), axis=1)
+    assert rows == pytest.approx([0.0, 0.5])
+    assert type(wf.geometric_mean([0.25, 1.0])) is float
+    assert type(wf.geometric_mean([0.0, 1.0])) is float
 
 
 def test_gini_canonical_values():
