@@ -157,9 +157,39 @@ def test_prim_finds_the_region_where_partnerships_fail() -> None:
     assert first.loc["a", "low"] == pytest.approx(0.7, abs=0.05)
     assert 0.45 <= first.loc["b", "high"] <= 0.7  # the densest-enough box with most coverage
     assert first["density"].iloc[0] >= 0.8 and first["coverage"].iloc[0] >= 0.8
+    assert (first["quasi_p"] <= 0.05).all()
     assert found.cases == int(fail.sum())
     text = "\n".join(summary_lines(found, points))
     assert "box 1: a in [0.7" in text
+    assert "a (higher without a gain" in text and "b (lower without a gain" in text
+
+
+def _noisy_failures(seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """A town where no gain is likelier, not certain, for a > 0.6 and b < 0.4 (60 % of those
+    points against 8 % elsewhere), and 30 parameters that do nothing."""
+    rng = np.random.default_rng(seed)
+    names = ["a", "b", *(f"noise_{k}" for k in range(30))]
+    points = pd.DataFrame(rng.random((1500, len(names))), columns=names)
+    region = (points["a"] > 0.6) & (points["b"] < 0.4)
+    fail = rng.random(1500) < np.where(region, 0.6, 0.08)
+    points["welfare_gain"] = np.where(fail, -0.01, 0.02)
+    return points, names
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_prim_keeps_only_significant_restrictions(seed: int) -> None:
+    """With failures merely likelier in one region and thirty idle parameters, PRIM's peeling
+    alone restricts idle ones too (they fit the sample's noise); screening and the quasi-p
+    pruning leave the first box on a and b only."""
+    from simulation.calibration.discovery import discover
+
+    points, names = _noisy_failures(seed)
+    found = discover(points, names)
+    assert {"a", "b"} <= set(found.drivers["parameter"])
+    first = found.boxes[found.boxes["box"] == 1]
+    assert set(first["parameter"]) == {"a", "b"}
+    assert (first["quasi_p"] <= 0.05).all()
+    assert first["density"].iloc[0] >= 0.5
 
 
 def test_prim_says_why_it_found_nothing() -> None:
@@ -168,6 +198,18 @@ def test_prim_says_why_it_found_nothing() -> None:
     points = pd.DataFrame({"a": np.linspace(0, 1, 50), "welfare_gain": 0.01})
     found = discover(points, ["a"])
     assert found.boxes.empty and "only 0" in found.note
+
+
+def test_prim_looks_for_no_box_when_no_parameter_matters() -> None:
+    """Failures at random (no parameter differs): no driver, no box, and the report says so."""
+    from simulation.calibration.discovery import discover, summary_lines
+
+    rng = np.random.default_rng(6)
+    points = pd.DataFrame(rng.random((600, 4)), columns=list("abcd"))
+    points["welfare_gain"] = np.where(rng.random(600) < 0.2, -0.01, 0.02)
+    found = discover(points, list("abcd"))
+    assert found.drivers.empty and found.boxes.empty
+    assert "No boxes: no parameter differs" in "\n".join(summary_lines(found, points))
 
 
 def _synthetic_design(target: float, n: int = 2000) -> tuple[pd.DataFrame, list]:
