@@ -47,6 +47,7 @@ from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
     best_runners,
+    co_membership,
     member_means,
     partner_observations,
     pool_returns,
@@ -825,9 +826,9 @@ class PartnershipModel(Model):
     # 7. networks and participation ---------------------------------------------
     def _update_networks(self) -> None:
         """Partners' ties strengthen and fade (B4); news travels faster in a partnered town."""
-        p, m, ties = self.p, self._m, self.ties
-        together = m.T @ m > 0  # shares a partnership (exact: counts of shared pools)
-        together.flat[:: len(together) + 1] = False  # no tie with oneself
+        p, ties = self.p, self.ties
+        # pairs of partners; organizations in a pool linked to the community (B5)
+        together, linked = co_membership(self._m, self.table["linked"])
         ties *= p.tie_decay
         ties *= ties >= p.tie_min  # ties that faded below tie_min are gone
         growth = np.subtract(1.0, ties)
@@ -835,7 +836,6 @@ class PartnershipModel(Model):
         growth *= together
         ties += growth  # partners' ties grow by tie_gain of what they lack
         n_org = len(self.organizations)
-        linked = int(np.count_nonzero(self.table["linked"] @ m))  # orgs in linked pools
         self.citizens.spread_awareness(p.info_spread, p.awareness_forgetting, p.served_awareness)
         base = p.base_engagement
         self.citizens.draw_participation(base + (1.0 - base) * linked / n_org, self.rng)

@@ -132,6 +132,29 @@ def member_means(membership: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray
 
 
 @njit(cache=True)
+def co_membership(membership: np.ndarray, linked: np.ndarray) -> tuple[np.ndarray, int]:
+    """Which organizations share a partnership, (O x O) with False on the diagonal, and how
+    many organizations are members of a pool `linked` to the community (B4, B5).
+
+    Counted in a pass over the members, not as matrix products: a product goes to the BLAS
+    library, whose threads, when every core is busy (a sweep's workers), wait for one
+    another longer than the rest of the month's bookkeeping takes.
+    """
+    n_pools, n_orgs = membership.shape
+    together = np.zeros((n_orgs, n_orgs), dtype=np.bool_)
+    in_linked = np.zeros(n_orgs, dtype=np.bool_)
+    members = np.empty(n_orgs, dtype=np.int64)
+    for k in range(n_pools):
+        size = pool_members(membership, k, members)
+        for a in range(size):
+            in_linked[members[a]] |= linked[k]
+            for b in range(size):
+                if b != a:
+                    together[members[a], members[b]] = True
+    return together, int(np.count_nonzero(in_linked))
+
+
+@njit(cache=True)
 def best_runners(membership: np.ndarray, expertise: np.ndarray) -> np.ndarray:
     """(P x D): the member with most expertise in each domain (the first in organization
     order on a tie; organization 0 for a pool without members)."""
@@ -254,6 +277,7 @@ def load() -> None:
         0.0,
     )
     member_means(empty, np.zeros((1, 1)))
+    co_membership(empty, np.zeros(0, dtype=np.bool_))
     best_runners(empty, np.zeros((1, 4)))
     update_beliefs(empty, empty, empty, 0.0)
     pool_returns(

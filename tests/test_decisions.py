@@ -943,3 +943,23 @@ def test_each_drop_out_leaves_the_group_its_draw_belongs_to():
     assert groups[1].volunteers.size == sizes[1] - 1
     assert groups[0].volunteers.size == sizes[0]
     assert not model.citizens.volunteering[leaving]
+
+
+def test_partners_are_pairs_sharing_a_pool_and_linked_pools_count_their_members():
+    """Ties grow between organizations that share a partnership (B4), and participation
+    rises with the organizations in pools linked to the community (B5): three pools of
+    five organizations, worked by hand."""
+    from simulation.partner_kernels import co_membership
+
+    membership = np.zeros((3, 5))
+    membership[0, [0, 1, 2]] = 1.0  # linked
+    membership[1, [2, 3]] = 1.0
+    membership[2, [4]] = 1.0  # a lone host, linked
+    linked = np.array([True, False, True])
+    together, in_linked = co_membership(membership, linked)
+    pairs = {(0, 1), (0, 2), (1, 2), (2, 3)}
+    expected = np.zeros((5, 5), dtype=bool)
+    for i, j in pairs:
+        expected[i, j] = expected[j, i] = True
+    assert (together == expected).all()  # nobody is its own partner, a lone host has none
+    assert in_linked == 4  # 0, 1, 2 and the host 4; 3 only in an unlinked pool
