@@ -410,7 +410,7 @@ def robustness(
         typer.Option(help="Calibration posterior (default: the committed one beside the claims)."),
     ] = None,
     draws: Annotated[
-        int | None, typer.Option(help="Posterior draws (default: the claims file's, 12).")
+        int | None, typer.Option(help="Posterior draws (default: the claims file's `draws`).")
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default results/robustness).")
