@@ -1,11 +1,12 @@
 """`--check`: compare a fresh summary with the committed one, table (figure) by table.
 
 Runs are deterministic on one machine (same parameters and seed give bitwise the same
-outputs), but not across CPUs: numpy dispatches its vectorized math functions (exp, log,
-power, ...) to the widest SIMD instructions a CPU has, and the AVX2 and AVX-512 versions
-differ in the last bit.  Over 120 simulated months those last bits grow to differences of
-about 1e-17 to 1e-13 in a summary whose values are of order 0.0075 to 1,000.  The check
-therefore compares within a floating-point tolerance, scaled to each value's own size:
+outputs).  Across CPUs they are too, because the `partnership` command runs numpy's
+baseline code paths on every x86-64 CPU (simulation/numpy_dispatch.py): numpy's AVX2 and
+AVX-512 versions of exp, log and power differ in the last bit, and this model's decisions
+carry such a bit from month 0 to differences of about 1e-4 by month 120.  What may still
+differ between machines is the C library's scalar math; the check therefore compares
+within a floating-point tolerance, scaled to each value's own size:
 
 - counts (`n`, `count`, ...) must be equal;
 - values in the outcome's units (means, SDs, CI bounds, paired differences) may differ by
@@ -15,13 +16,13 @@ therefore compares within a floating-point tolerance, scaled to each value's own
 - dimensionless statistics (Cohen's d, p-values, Sobol' indices, CVs, factor levels) may
   differ by `rtol` times the largest magnitude in their own (table, row, outcome) group.
 
-`FLOAT_RTOL` = 1e-10 lies between the two: the differences measured between CPU
-instruction sets are at most 6e-13 of their scale where the cells are known, and at most
-1.3e-11 (1e-13 on the smallest scale in any committed summary, 0.0075) in the worst case;
-a change of 1e-6 in any value of the committed summaries (whose largest scale is about
-1,000) is at least 1e-9 of its scale, ten times the tolerance.  docs/EXPERIMENTS.md gives the
-measurements.  A definition may set a wider `tolerance` for a design that is not
-deterministic.
+`FLOAT_RTOL` = 1e-10 admits rounding noise in a single month's arithmetic (the differences
+once measured between instruction sets on summaries that did not amplify them were at most
+1.3e-11 of their scale) while a change of 1e-6 in any value of the committed summaries
+(whose largest scale is about 1,000) is at least 1e-9 of its scale, ten times the
+tolerance.  A difference that a decision amplified is far larger and fails the check, as it
+should: it means the runs took other paths.  A definition may set a wider `tolerance` for a
+design that is not deterministic.
 """
 
 from __future__ import annotations

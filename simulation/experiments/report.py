@@ -75,6 +75,7 @@ def write_manifest(data: ExperimentData, out: Path, files: list[Path]) -> Path:
         "installed_packages": env["packages"],
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "numpy_simd": env["numpy_simd"],
         "git": env["git"],
         "model_code_sha256": model_fingerprint(),
         "root_seed": exp.root_seed,
@@ -193,8 +194,9 @@ def write_report(data: ExperimentData, a: Analysis, out: Path, figures: list[Pat
         f"    {cmd} --check    # re-runs and compares with the committed "
         + (f"results/{exp.name}/quick-reference.csv" if data.quick else "summary.csv"),
         "",
-        "The check allows floating-point noise from other CPUs' SIMD math (counts exact, "
-        f"other values within {FLOAT_RTOL:g} of their scale; docs/EXPERIMENTS.md)."
+        "Every x86-64 CPU runs numpy's same baseline code paths, so the runs are bitwise the "
+        "same; the check still allows rounding noise from the C library's math (counts "
+        f"exact, other values within {FLOAT_RTOL:g} of their scale; docs/EXPERIMENTS.md)."
         + (
             " The reference of the quick variant is written by the full run only, never by "
             "`--quick`."

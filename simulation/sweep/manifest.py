@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simulation import numpy_dispatch
 from simulation.sweep.store import write_bytes_atomic
 
 MANIFEST_FORMAT = 1
@@ -85,6 +86,7 @@ def environment() -> dict[str, Any]:
         "machine": platform.machine(),
         "hostname": socket.gethostname(),
         "cpu_count": os.cpu_count(),
+        "numpy_simd": numpy_dispatch.enabled(),  # [] = baseline code paths on every CPU
         "packages": package_versions(),
         "git": git_state(),
     }
