@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import numpy_dispatch
 
-# Before anything imports numpy: the same numpy code paths on every x86-64 CPU.
+# Before anything imports numpy: the same numpy and BLAS code paths on every x86-64 CPU.
 numpy_dispatch.pin()
 # Arrow's default allocator keeps freed memory; plain malloc keeps a sweep coordinator flat.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

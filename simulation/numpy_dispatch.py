@@ -1,4 +1,5 @@
-"""numpy's SIMD code paths, pinned so a seed gives bitwise the same run on every x86-64 CPU.
+"""numpy's and its BLAS's CPU code paths, pinned so a seed gives bitwise the same results on
+every x86-64 CPU.
 
 numpy picks, when it is imported, the widest SIMD version of each vectorized function that
 the CPU supports, and the AVX-512, AVX2 and baseline versions of `exp`, `log` and `power`
@@ -8,7 +9,11 @@ organizations' targeting and partnering decisions compare such values, and by mo
 mean differs by about 1e-4 (seen between an AVX-512 and an AVX2 machine: 60 of 120 values of
 an experiment's quick table).  Switching numpy's dispatch off makes every x86-64 machine run
 the same baseline (x86-64-v2) code, which numpy needs anyway to load; it costs about 5 % of
-a default run.
+a default run.  The model itself never calls BLAS, but the calibration's regression
+adjustment does (`lstsq`), and OpenBLAS picks its kernels by CPU too: its AVX-512 (SkylakeX)
+and AVX2 (Haswell) kernels give posteriors one unit in the last place apart, which the
+robustness table's runs then carry further.  OpenBLAS is pinned to its Prescott (SSE3)
+kernels, which every x86-64 CPU runs.
 
 numpy reads the setting once, when it is imported, so it is made only if numpy has not been
 imported yet (the `partnership` command and `python -m simulation` import this package
@@ -26,9 +31,11 @@ import platform
 import sys
 from importlib import metadata
 
-VARIABLE = "NPY_DISABLE_CPU_FEATURES"
 # numpy >= 2.4 groups its x86 dispatch targets by microarchitecture level (x86-64-v3, -v4).
-DISPATCHED_X86 = "X86_V3,X86_V4,AVX512_ICL,AVX512_SPR"
+PINNED = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V3,X86_V4,AVX512_ICL,AVX512_SPR",
+    "OPENBLAS_CORETYPE": "Prescott",
+}
 GROUPED_SINCE = (2, 4)
 
 
@@ -41,22 +48,23 @@ def _numpy_version() -> tuple[int, int]:
         return (0, 0)
 
 
-def pin() -> bool:
-    """Switch numpy's x86 SIMD dispatch off for this process and the workers it starts.
+def pin() -> list[str]:
+    """Switch numpy's x86 SIMD dispatch off, and OpenBLAS to its oldest x86-64 kernels, for
+    this process and the workers it starts.
 
-    Returns whether the variable was set: not on another architecture, not for an older
-    numpy whose targets have other names, not over the user's own value, and not once numpy
-    is imported (the parent and its workers would then run different code).
+    Returns the variables set: none on another architecture, for an older numpy whose
+    targets have other names, or once numpy is imported (the parent and its workers would
+    then run different code); never one the user set.
     """
     if (
         "numpy" in sys.modules
-        or VARIABLE in os.environ
         or platform.machine().lower() not in {"x86_64", "amd64"}
         or _numpy_version() < GROUPED_SINCE
     ):
-        return False
-    os.environ[VARIABLE] = DISPATCHED_X86
-    return True
+        return []
+    unset = [name for name in PINNED if name not in os.environ]
+    os.environ.update({name: PINNED[name] for name in unset})
+    return unset
 
 
 def enabled() -> list[str]:

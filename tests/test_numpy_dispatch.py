@@ -1,4 +1,5 @@
-"""numpy's SIMD dispatch is pinned before numpy loads, so a run does not depend on the CPU."""
+"""numpy's SIMD dispatch and OpenBLAS's kernels are pinned before numpy loads, so a result
+does not depend on the CPU."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ SHOW = (
     "import os, sys\n"
     "{first}\n"
     "from simulation import numpy_dispatch\n"
-    "print(os.environ.get('NPY_DISABLE_CPU_FEATURES'), numpy_dispatch.enabled())\n"
+    "print(os.environ.get('NPY_DISABLE_CPU_FEATURES'), os.environ.get('OPENBLAS_CORETYPE'),\n"
+    "      numpy_dispatch.enabled())\n"
 )
 
 
 def fresh(first: str = "import simulation", **env: str) -> str:
     """What a fresh interpreter reports: the variable and the targets numpy dispatches to."""
-    clean = {k: v for k, v in os.environ.items() if k != numpy_dispatch.VARIABLE}
+    clean = {k: v for k, v in os.environ.items() if k not in numpy_dispatch.PINNED}
     out = subprocess.run(
         [sys.executable, "-c", SHOW.format(first=first)],
         env={**clean, **env},
@@ -36,7 +38,8 @@ def fresh(first: str = "import simulation", **env: str) -> str:
 
 @pytest.mark.skipif(not X86, reason="numpy's x86 dispatch targets")
 def test_importing_simulation_first_runs_numpy_baseline_code_only():
-    assert fresh() == f"{numpy_dispatch.DISPATCHED_X86} []"
+    pinned = numpy_dispatch.PINNED
+    assert fresh() == f"{pinned['NPY_DISABLE_CPU_FEATURES']} {pinned['OPENBLAS_CORETYPE']} []"
 
 
 @pytest.mark.skipif(not X86, reason="numpy's x86 dispatch targets")
@@ -45,12 +48,15 @@ def test_the_test_process_is_pinned_like_the_command():
     assert numpy_dispatch.enabled() == []
 
 
-def test_a_value_the_user_set_is_kept():
-    assert fresh(NPY_DISABLE_CPU_FEATURES="AVX512_SPR").startswith("AVX512_SPR ")
+@pytest.mark.skipif(not X86, reason="numpy's x86 dispatch targets")
+def test_a_value_the_user_set_is_kept_and_the_other_still_pinned():
+    shown = fresh(NPY_DISABLE_CPU_FEATURES="AVX512_SPR").split(" ")
+    assert shown[:2] == ["AVX512_SPR", numpy_dispatch.PINNED["OPENBLAS_CORETYPE"]]
+    shown = fresh(OPENBLAS_CORETYPE="Haswell").split(" ")
+    assert shown[:2] == [numpy_dispatch.PINNED["NPY_DISABLE_CPU_FEATURES"], "Haswell"]
 
 
 def test_after_numpy_nothing_changes_so_workers_match_their_parent():
     """numpy already loaded: setting the variable now would give spawned workers other code
     paths than the parent's."""
-    variable, _ = fresh(first="import numpy\nimport simulation").split(" ", 1)
-    assert variable == "None"
+    assert fresh(first="import numpy\nimport simulation").startswith("None None ")
