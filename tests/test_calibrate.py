@@ -17,6 +17,7 @@ from simulation.calibration.posterior import (
     pattern_shares,
     weighted_quantile,
 )
+from simulation.experiments.execute import CODE_STAMP
 from simulation.experiments.patterns import load_patterns
 from simulation.params import plausible_ranges
 from simulation.scenario import load_scenario
@@ -84,6 +85,9 @@ def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Pa
     assert ran.returncode == 0, ran.stderr
     again = _calibrate(tmp_path, *TINY, "--out", "cal")  # resumes: nothing left to run
     assert again.returncode == 0 and " 0 model runs now" in again.stdout, again.stdout
+    (out / "design" / CODE_STAMP).write_text('{"model": "another model"}')
+    rerun = _calibrate(tmp_path, *TINY, "--out", "cal")  # the sweep resumes by seed only
+    assert rerun.returncode == 0 and " 0 model runs now" not in rerun.stdout, rerun.stdout
     changed = _calibrate(tmp_path, *TINY, "--points", "8", "--out", "cal")
     assert changed.returncode == 2 and "--fresh" in changed.stderr
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulation.experiments.execute import CODE_STAMP
 from simulation.params import plausible_ranges
 from simulation.plots import print_problems
 from simulation.sweep import SweepError, parse_sweep, run_sweep
@@ -79,6 +80,26 @@ def test_sensitivity_command_end_to_end(tmp_path: Path) -> None:
     assert "welfare_gain:" in done.stdout
     report = (tmp_path / "s" / "report.md").read_text()
     assert "Main drivers of each outcome" in report
+    again = subprocess.run(
+        [*CLI, "sensitivity", *args, "--no-progress", "--out", "s"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "- 0 model runs in this call" in (tmp_path / "s" / "report.md").read_text()
+    (tmp_path / "s" / "design" / CODE_STAMP).write_text('{"model": "another model"}')
+    rerun = subprocess.run(  # the sweep resumes by parameters and seed only
+        [*CLI, "sensitivity", *args, "--no-progress", "--out", "s"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == rerun.returncode == 0, rerun.stderr
+    assert "- 0 model runs in this call" not in (tmp_path / "s" / "report.md").read_text()
 
 
 def test_sensitivity_figure_is_fit_for_print() -> None:

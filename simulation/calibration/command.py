@@ -163,9 +163,15 @@ class Outcome:
 
 
 def _run(spec: Any, root: Path, run_fn: PatternRun, options: Mapping[str, Any]) -> Any:
+    """Run (or resume) a sweep; runs written by another model's source are run again, since
+    the sweep resumes by parameters and seed only."""
+    from simulation.experiments.execute import stamp_model, written_by_another_model
     from simulation.sweep.run import run_sweep
 
-    return run_sweep(spec, root, run_fn=run_fn, summarize=False, **options)
+    fresh = bool(options.get("fresh")) or written_by_another_model(root)
+    done = run_sweep(spec, root, run_fn=run_fn, summarize=False, **{**options, "fresh": fresh})
+    stamp_model(root)
+    return done
 
 
 def calibrate(plan: Plan, **options: Any) -> Outcome:

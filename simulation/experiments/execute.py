@@ -50,6 +50,18 @@ def model_fingerprint() -> str:
     return h.hexdigest()
 
 
+def written_by_another_model(folder: Path) -> bool:
+    """Whether `folder` holds runs stamped with another model's source fingerprint."""
+    stamp = folder / CODE_STAMP
+    return stamp.is_file() and json.loads(stamp.read_text()).get("model") != model_fingerprint()
+
+
+def stamp_model(folder: Path) -> None:
+    """Record which model's source wrote the runs in `folder`."""
+    text = json.dumps({"model": model_fingerprint()}) + "\n"
+    (folder / CODE_STAMP).write_text(text, encoding="utf-8")
+
+
 @dataclass
 class ArmData:
     """The runs (one row per run) and, for shock designs, the monthly welfare series."""
@@ -221,14 +233,11 @@ def _run_arm(
     spec = arm_sweep(exp, a.name, spec_vars, reps, base)
     kwargs: dict[str, Any] = {"progress": progress, "summarize": False}
     kwargs["executor"] = pool if pool is not None else "serial"
-    stamp = folder / CODE_STAMP
-    code = model_fingerprint()
-    stale = stamp.is_file() and json.loads(stamp.read_text()).get("model") != code
     try:
-        report = run_sweep(spec, folder, fresh=stale, **kwargs)
+        report = run_sweep(spec, folder, fresh=written_by_another_model(folder), **kwargs)
     except SweepError:  # the definition changed since these data were written
         report = run_sweep(spec, folder, fresh=True, **kwargs)
-    stamp.write_text(json.dumps({"model": code}) + "\n", encoding="utf-8")
+    stamp_model(folder)
     runs = read_runs(folder, volatile=False)
     series = read_series(folder) if exp.analysis == "shocks" else None
     manifests[a.name] = json.loads((folder / "_manifest.json").read_text())
