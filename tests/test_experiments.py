@@ -167,6 +167,7 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
     assert code == 1
     assert "means" in text and "1 of" in text and "DIFFERS" in text
     assert "effects" in text and "match" in text  # the untouched tables reproduce
+    assert "numpy SIMD targets: here " in text and "the reference's run not recorded" in text
 
 
 def test_check_without_a_reference_is_bad_input(tmp_path, capsys) -> None:

@@ -76,6 +76,23 @@ def list_command() -> int:
     return 0
 
 
+def simd_hint(manifest: Path) -> str:
+    """numpy's SIMD targets here and in the reference's run: a difference there, not the
+    model, is what an unpinned process on another CPU shows (simulation/numpy_dispatch.py)."""
+    from simulation.numpy_dispatch import enabled
+
+    def shown(targets: list[str] | None) -> str:
+        if targets is None:
+            return "not recorded"
+        return ", ".join(targets) or "none (baseline code, as pinned)"
+
+    try:
+        theirs = json.loads(manifest.read_text(encoding="utf-8")).get("numpy_simd")
+    except (OSError, ValueError):
+        theirs = None
+    return f"numpy SIMD targets: here {shown(enabled())}; the reference's run {shown(theirs)}"
+
+
 def check_command(
     name: str,
     quick: bool,
@@ -113,6 +130,8 @@ def check_command(
                 print(f"      ... and {len(v.differing) - 5} more")
         ok = all(v.ok for v in verdicts) and out.data.failed == 0
         print(f"verdict: {'REPRODUCED' if ok else 'NOT REPRODUCED'}")
+        if not ok:
+            print(simd_hint(committed.parent / "manifest.json"))
         return 0 if ok else 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
