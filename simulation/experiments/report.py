@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simulation import numpy_dispatch
 from simulation.experiments.analysis import Analysis
 from simulation.experiments.check import FLOAT_RTOL
 from simulation.experiments.definition import definition_path
@@ -75,7 +76,8 @@ def write_manifest(data: ExperimentData, out: Path, files: list[Path]) -> Path:
         "installed_packages": env["packages"],
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "numpy_simd": env["numpy_simd"],
+        "numpy_simd": numpy_dispatch.enabled(),  # [] = baseline code paths on every CPU
+        "cpu_pinning": env["cpu_pinning"],
         "git": env["git"],
         "model_code_sha256": model_fingerprint(),
         "root_seed": exp.root_seed,

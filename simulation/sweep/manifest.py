@@ -86,7 +86,8 @@ def environment() -> dict[str, Any]:
         "machine": platform.machine(),
         "hostname": socket.gethostname(),
         "cpu_count": os.cpu_count(),
-        "numpy_simd": numpy_dispatch.enabled(),  # [] = baseline code paths on every CPU
+        # what the workers inherit (numpy itself is not loaded in a sweep's coordinator)
+        "cpu_pinning": {name: os.environ.get(name) for name in numpy_dispatch.PINNED},
         "packages": package_versions(),
         "git": git_state(),
     }
