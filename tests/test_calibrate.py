@@ -88,6 +88,8 @@ def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Pa
     (out / "design" / CODE_STAMP).write_text('{"model": "another model"}')
     rerun = _calibrate(tmp_path, *TINY, "--out", "cal")  # the sweep resumes by seed only
     assert rerun.returncode == 0 and " 0 model runs now" not in rerun.stdout, rerun.stdout
+    stamped = _calibrate(tmp_path, *TINY, "--out", "cal")  # now stamped with this model
+    assert " 0 model runs now" in stamped.stdout, stamped.stdout
     changed = _calibrate(tmp_path, *TINY, "--points", "8", "--out", "cal")
     assert changed.returncode == 2 and "--fresh" in changed.stderr
 

@@ -63,43 +63,36 @@ def test_the_summary_ranks_factors_by_morris_effects(tmp_path: Path) -> None:
     assert report.summary is not None and any(f.name == "morris.png" for f in report.summary.files)
 
 
-def test_sensitivity_command_end_to_end(tmp_path: Path) -> None:
+def _screen(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A tiny `partnership sensitivity` into cwd/s."""
     args = ["--quick", "--trajectories", "2", "--months", "12", "--workers", "1"]
-    done = subprocess.run(
+    return subprocess.run(
         [*CLI, "sensitivity", *args, "--no-progress", "--out", "s"],
         check=False,
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def test_sensitivity_command_end_to_end(tmp_path: Path) -> None:
+    done = _screen(tmp_path)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "s" / "morris.csv")
     assert set(table["factor"]) == set(plausible_ranges())
     assert {"welfare_gain", "gini", "partnership_survival"} <= set(table["outcome"])
     assert "welfare_gain:" in done.stdout
-    report = (tmp_path / "s" / "report.md").read_text()
-    assert "Main drivers of each outcome" in report
-    again = subprocess.run(
-        [*CLI, "sensitivity", *args, "--no-progress", "--out", "s"],
-        check=False,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert "- 0 model runs in this call" in (tmp_path / "s" / "report.md").read_text()
+    report = tmp_path / "s" / "report.md"
+    assert "Main drivers of each outcome" in report.read_text()
+    assert _screen(tmp_path).returncode == 0  # resumes: nothing left to run
+    assert "- 0 model runs in this call" in report.read_text()
     (tmp_path / "s" / "design" / CODE_STAMP).write_text('{"model": "another model"}')
-    rerun = subprocess.run(  # the sweep resumes by parameters and seed only
-        [*CLI, "sensitivity", *args, "--no-progress", "--out", "s"],
-        check=False,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert again.returncode == rerun.returncode == 0, rerun.stderr
-    assert "- 0 model runs in this call" not in (tmp_path / "s" / "report.md").read_text()
+    rerun = _screen(tmp_path)  # the sweep resumes by parameters and seed only
+    assert rerun.returncode == 0, rerun.stderr
+    assert "- 0 model runs in this call" not in report.read_text()
+    assert _screen(tmp_path).returncode == 0  # the runs now carry this model's stamp
+    assert "- 0 model runs in this call" in report.read_text()
 
 
 def test_sensitivity_figure_is_fit_for_print() -> None:
