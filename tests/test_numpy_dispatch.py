@@ -17,7 +17,7 @@ X86 = platform.machine().lower() in {"x86_64", "amd64"}
 CPUINFO = Path("/proc/cpuinfo")
 AVX2 = CPUINFO.is_file() and " avx2 " in CPUINFO.read_text()
 SHOW = (
-    "import os, sys\n"
+    "import os\n"
     "{first}\n"
     "from simulation import numpy_dispatch\n"
     "print(os.environ.get('NPY_DISABLE_CPU_FEATURES'), os.environ.get('OPENBLAS_CORETYPE'),\n"

@@ -168,8 +168,9 @@ def _run(spec: Any, root: Path, run_fn: PatternRun, options: Mapping[str, Any]) 
     from simulation.experiments.execute import stamp_model, written_by_another_model
     from simulation.sweep.run import run_sweep
 
-    fresh = bool(options.get("fresh")) or written_by_another_model(root)
-    done = run_sweep(spec, root, run_fn=run_fn, summarize=False, **{**options, "fresh": fresh})
+    if written_by_another_model(root):
+        options = {**options, "fresh": True}
+    done = run_sweep(spec, root, run_fn=run_fn, summarize=False, **options)
     stamp_model(root)
     return done
 
