@@ -163,8 +163,7 @@ def prepare(budget: Budget, out: Path | None) -> tuple[SweepSpec, Path]:
 def sensitivity_command(budget: Budget, out: Path | None, **options: Any) -> int:
     """Run the screening; write morris.csv, morris.png and report.md; print the drivers."""
     from simulation.calibration.report import write_atomic
-    from simulation.experiments.execute import stamp_model, written_by_another_model
-    from simulation.sweep.run import run_sweep
+    from simulation.sweep.run import run_owned_sweep
     from simulation.sweep.store import read_runs
     from simulation.sweep.summary import morris_figure, morris_table
 
@@ -176,11 +175,8 @@ def sensitivity_command(budget: Budget, out: Path | None, **options: Any) -> int
     folder.mkdir(parents=True, exist_ok=True)
     mark(folder, "sensitivity")
     run_fn = HeadlineRun(tuple(spec.factors), tuple(sorted((budget.overrides or {}).items())))
-    design = folder / "design"
-    if written_by_another_model(design):  # the sweep resumes by parameters and seed only
-        options = {**options, "fresh": True}
     try:
-        report = run_sweep(spec, design, run_fn=run_fn, summarize=False, **options)
+        report = run_owned_sweep(spec, folder / "design", run_fn=run_fn, summarize=False, **options)
     except SweepError as exc:
         _err(str(exc))
         return 2
@@ -190,9 +186,8 @@ def sensitivity_command(budget: Budget, out: Path | None, **options: Any) -> int
     except KeyboardInterrupt:
         _err(f"interrupted: finished runs are saved in {folder}; the same command resumes")
         return 130
-    stamp_model(design)
     resolved = spec.resolve()
-    runs = read_runs(design)
+    runs = read_runs(folder / "design")
     table, notes = morris_table(
         runs, resolved.problem or {}, resolved.n_points, list(HEADLINES), budget.root_seed
     )

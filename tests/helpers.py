@@ -7,10 +7,12 @@ for the whole pytest session, because several tests share a baseline town.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -254,3 +256,11 @@ def lab_game(
         given.append(np.mean([model.given[k, ps.indices].mean() for k, ps in enumerate(pools)]))
         mpcr.append(np.mean([ps.pool_return / len(ps.members) for ps in pools]))
     return LabGame(np.array(given), np.array(mpcr), model)
+
+
+def written_by_another_model(folder: Path) -> None:
+    """Make a sweep folder's manifest say another version of the model's source wrote it."""
+    path = folder / "_manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["model_code"] = "another model"
+    path.write_text(json.dumps(manifest))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import written_by_another_model
 
 from simulation.calibration.posterior import (
     abc_reject,
@@ -17,7 +18,6 @@ from simulation.calibration.posterior import (
     pattern_shares,
     weighted_quantile,
 )
-from simulation.experiments.execute import CODE_STAMP
 from simulation.experiments.patterns import load_patterns
 from simulation.params import plausible_ranges
 from simulation.scenario import load_scenario
@@ -85,7 +85,7 @@ def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Pa
     assert ran.returncode == 0, ran.stderr
     again = _calibrate(tmp_path, *TINY, "--out", "cal")  # resumes: nothing left to run
     assert again.returncode == 0 and " 0 model runs now" in again.stdout, again.stdout
-    (out / "design" / CODE_STAMP).write_text('{"model": "another model"}')
+    written_by_another_model(out / "design")
     rerun = _calibrate(tmp_path, *TINY, "--out", "cal")  # the sweep resumes by seed only
     assert rerun.returncode == 0 and " 0 model runs now" not in rerun.stdout, rerun.stdout
     stamped = _calibrate(tmp_path, *TINY, "--out", "cal")  # now stamped with this model

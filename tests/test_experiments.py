@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import psutil
 import pytest
+from helpers import written_by_another_model
 
 from simulation.experiments.analysis import paired_resilience
 from simulation.experiments.check import COUNTS, compare, read_summary
@@ -152,6 +153,12 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
     reference = refresh_quick_reference(exp, tmp_path, workers=2, progress=False)
     assert reference == reference_path(exp, True, tmp_path) != out / "summary.csv"
     assert read_summary(reference).equals(summary)
+
+    # an arm's runs written by another version of the model are run again, the rest reused
+    written_by_another_model(out / "data" / "none")
+    again = run_and_report(exp, out, quick=True, workers=2, progress=False).data.arms
+    assert again["none"].reused == 0 and all(a.reused for n, a in again.items() if n != "none")
+    assert read_summary(out / "summary.csv").equals(summary)
 
     # tamper with one committed number by 1e-6: --quick must leave the reference alone ...
     i = summary.index[(summary["table"] == "means") & (summary["statistic"] == "mean")][0]

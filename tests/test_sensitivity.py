@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import written_by_another_model
 
-from simulation.experiments.execute import CODE_STAMP
 from simulation.params import plausible_ranges
 from simulation.plots import print_problems
 from simulation.sweep import SweepError, parse_sweep, run_sweep
@@ -87,7 +87,7 @@ def test_sensitivity_command_end_to_end(tmp_path: Path) -> None:
     assert "Main drivers of each outcome" in report.read_text()
     assert _screen(tmp_path).returncode == 0  # resumes: nothing left to run
     assert "- 0 model runs in this call" in report.read_text()
-    (tmp_path / "s" / "design" / CODE_STAMP).write_text('{"model": "another model"}')
+    written_by_another_model(tmp_path / "s" / "design")
     rerun = _screen(tmp_path)  # the sweep resumes by parameters and seed only
     assert rerun.returncode == 0, rerun.stderr
     assert "- 0 model runs in this call" not in report.read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,9 +23,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.runner import run_one
-from simulation.sweep import SweepError, load_sweep, read_runs, read_series, run_sweep
+from simulation.sweep import (
+    ModelChangedError,
+    SweepError,
+    load_sweep,
+    read_runs,
+    read_series,
+    run_sweep,
+)
+from simulation.sweep import manifest as manifest_module
 from simulation.sweep.cli import summarize_command, sweep_command
 from simulation.sweep.encode import arrow_column
+from simulation.sweep.manifest import model_fingerprint
+from simulation.sweep.run import run_owned_sweep
 from simulation.sweep.store import INDEX, RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -337,6 +348,60 @@ def test_results_of_an_older_runner_version_are_refused_unless_fresh(tmp_path: P
     with pytest.raises(SweepError, match=r"changed: format \(written by an older version\)"):
         run_sweep(spec, out, workers=0, progress=False, summarize=False)
     assert run_sweep(spec, out, workers=0, fresh=True, progress=False, summarize=False).ran == 6
+
+
+def test_runs_of_another_model_are_refused_unless_fresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep resumes by parameters and seed, so runs of an edited model would be mixed in."""
+    path = make_sweep(tmp_path, series_every=0, reps=1)
+    out = tmp_path / "out"
+    assert sweep_command(path, workers=0, out=out, progress=False, summary=False) == 0
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert manifest["model_code"] == model_fingerprint()
+    before = {p.name: p.read_bytes() for p in (out / "runs").iterdir()}
+    monkeypatch.setattr("simulation.sweep.run.model_fingerprint", lambda: "an edited model")
+    capsys.readouterr()
+    assert sweep_command(path, workers=0, out=out, progress=False, summary=False) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "another version of the model" in err and "--fresh" in err
+    assert {p.name: p.read_bytes() for p in (out / "runs").iterdir()} == before
+    assert json.loads((out / "_manifest.json").read_text()) == manifest  # nothing written
+    assert sweep_command(path, workers=0, out=out, fresh=True, progress=False, summary=False) == 0
+    assert json.loads((out / "_manifest.json").read_text())["model_code"] == "an edited model"
+    resumed = run_sweep(load_sweep(path), out, workers=0, progress=False, summarize=False)
+    assert (resumed.skipped, resumed.ran) == (6, 0)  # the new runs carry the new stamp
+
+
+def test_runs_of_a_version_that_did_not_record_its_model_are_refused(tmp_path: Path) -> None:
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    manifest = json.loads((out / "_manifest.json").read_text())
+    del manifest["model_code"]
+    (out / "_manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelChangedError, match="did not record it"):
+        run_sweep(spec, out, workers=0, progress=False, summarize=False)
+    again = run_owned_sweep(spec, out, workers=0, progress=False, summarize=False)
+    assert again.ran == 6 and again.skipped == 0  # a command's own design runs again
+
+
+def test_the_model_fingerprint_covers_the_model_files_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "simulation"
+    shutil.copytree(ROOT / "simulation", package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(manifest_module, "PACKAGE", package)
+    original = model_fingerprint()
+    for name in sorted(manifest_module.NOT_MODEL):
+        (package / name).write_text((package / name).read_text() + "\n# a comment\n")
+    assert model_fingerprint() == original  # the page, the CLI, plots: no result changes
+    for name in ("model.py", "agents.py", "numpy_dispatch.py"):
+        text = (package / name).read_text()
+        (package / name).write_text(text + "\n# a comment\n")
+        assert model_fingerprint() != original, name
+        (package / name).write_text(text)
+    assert model_fingerprint() == original
 
 
 def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path: Path) -> None:

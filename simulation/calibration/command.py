@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -162,23 +162,11 @@ class Outcome:
     files: list[Path] = field(default_factory=list)
 
 
-def _run(spec: Any, root: Path, run_fn: PatternRun, options: Mapping[str, Any]) -> Any:
-    """Run (or resume) a sweep; runs written by another model's source are run again, since
-    the sweep resumes by parameters and seed only."""
-    from simulation.experiments.execute import stamp_model, written_by_another_model
-    from simulation.sweep.run import run_sweep
-
-    if written_by_another_model(root):
-        options = {**options, "fresh": True}
-    done = run_sweep(spec, root, run_fn=run_fn, summarize=False, **options)
-    stamp_model(root)
-    return done
-
-
 def calibrate(plan: Plan, **options: Any) -> Outcome:
     """Run the design, analyse it, check the calibrated scenario, write everything.
 
     `options` go to `run_sweep` (workers, scheduler, fresh, progress)."""
+    from simulation.sweep.run import run_owned_sweep
     from simulation.sweep.store import read_runs
 
     t0 = time.perf_counter()
@@ -187,7 +175,9 @@ def calibrate(plan: Plan, **options: Any) -> Outcome:
     b = plan.budget
     overrides = tuple(sorted(b.overrides.items()))
     fit = PatternRun(plan.calibration, tuple(plan.ranges), overrides, gain=True)
-    design = _run(_design(plan), plan.out / DESIGN, fit, options)
+    design = run_owned_sweep(
+        _design(plan), plan.out / DESIGN, run_fn=fit, summarize=False, **options
+    )
     from simulation.calibration.posterior import abc_reject
 
     runs = read_runs(plan.out / DESIGN)
@@ -204,7 +194,7 @@ def calibrate(plan: Plan, **options: Any) -> Outcome:
         overrides=fixed,
     )
     check_fn = PatternRun(plan.patterns, (), tuple(sorted(fixed.items())))
-    checked = _run(spec, plan.out / CHECK, check_fn, options)
+    checked = run_owned_sweep(spec, plan.out / CHECK, run_fn=check_fn, summarize=False, **options)
     from simulation.calibration.write import write_outputs
 
     files, check = write_outputs(plan, runs, posterior, fixed, settings(plan, design))

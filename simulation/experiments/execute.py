@@ -8,7 +8,6 @@ so replicate r has the same seed in every arm and design point: arms are paired.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from concurrent.futures import Executor
@@ -24,42 +23,6 @@ from simulation.sweep import SweepError, parse_sweep, read_runs, read_series, ru
 from simulation.sweep.execute import LocalPool
 
 SERIES_METRIC = "community_welfare"
-PACKAGE = Path(__file__).resolve().parents[1]
-NOT_MODEL = frozenset(  # cannot change a result
-    {
-        "__main__.py",
-        "app.py",
-        "cli.py",
-        "i18n.py",
-        "outdir.py",
-        "plots.py",
-        "sensitivity.py",
-        "shipped.py",
-    }
-)
-CODE_STAMP = "_model_code.json"
-
-
-def model_fingerprint() -> str:
-    """SHA-256 of the model's source files.  The sweep runner resumes by parameters and seed
-    only, so without this, data written by an older model would be silently reused."""
-    h = hashlib.sha256()
-    for f in sorted(PACKAGE.glob("*.py")):
-        if f.name not in NOT_MODEL:
-            h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
-def written_by_another_model(folder: Path) -> bool:
-    """Whether `folder` holds runs stamped with another model's source fingerprint."""
-    stamp = folder / CODE_STAMP
-    return stamp.is_file() and json.loads(stamp.read_text()).get("model") != model_fingerprint()
-
-
-def stamp_model(folder: Path) -> None:
-    """Record which model's source wrote the runs in `folder`."""
-    text = json.dumps({"model": model_fingerprint()}) + "\n"
-    (folder / CODE_STAMP).write_text(text, encoding="utf-8")
 
 
 @dataclass
@@ -234,10 +197,9 @@ def _run_arm(
     kwargs: dict[str, Any] = {"progress": progress, "summarize": False}
     kwargs["executor"] = pool if pool is not None else "serial"
     try:
-        report = run_sweep(spec, folder, fresh=written_by_another_model(folder), **kwargs)
-    except SweepError:  # the definition changed since these data were written
+        report = run_sweep(spec, folder, **kwargs)
+    except SweepError:  # the definition or the model changed since these data were written
         report = run_sweep(spec, folder, fresh=True, **kwargs)
-    stamp_model(folder)
     runs = read_runs(folder, volatile=False)
     series = read_series(folder) if exp.analysis == "shocks" else None
     manifests[a.name] = json.loads((folder / "_manifest.json").read_text())

@@ -23,12 +23,12 @@ from tqdm.auto import tqdm
 
 from simulation.experiments.definition import RESULTS_DIR, ExperimentDef, ExperimentError
 from simulation.experiments.draws import Draw, Posterior, with_draw
-from simulation.experiments.execute import model_fingerprint, run_experiment, shared_pool
+from simulation.experiments.execute import run_experiment, shared_pool
 from simulation.experiments.uncertainty import PAIRED, paired_differences, pooled_effects
 from simulation.outdir import OutputRefusedError, check_folder, mark
 from simulation.sweep import read_runs
 from simulation.sweep.errors import SweepError
-from simulation.sweep.manifest import now_iso
+from simulation.sweep.manifest import model_fingerprint, now_iso
 from simulation.sweep.summary import markdown_table
 
 OUTPUT_FILES = frozenset(

@@ -17,9 +17,9 @@ from simulation import numpy_dispatch
 from simulation.experiments.analysis import Analysis
 from simulation.experiments.check import FLOAT_RTOL
 from simulation.experiments.definition import definition_path
-from simulation.experiments.execute import ExperimentData, model_fingerprint
+from simulation.experiments.execute import ExperimentData
 from simulation.experiments.stats import CV_TOLERANCE
-from simulation.sweep.manifest import environment, now_iso
+from simulation.sweep.manifest import environment, model_fingerprint, now_iso
 from simulation.sweep.summary import markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]

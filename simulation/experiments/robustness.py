@@ -32,7 +32,6 @@ from simulation.experiments.draws import (
     draw_seed,
     read_posterior,
 )
-from simulation.experiments.execute import model_fingerprint
 from simulation.experiments.posterior_runs import (
     RUN_FAILURES,
     DrawRuns,
@@ -43,7 +42,7 @@ from simulation.experiments.posterior_runs import (
 from simulation.experiments.uncertainty import PAIRED, pooled_effects
 from simulation.inputs import InputError, read_toml, validate
 from simulation.outdir import OutputRefusedError, check_folder, mark
-from simulation.sweep.manifest import now_iso
+from simulation.sweep.manifest import model_fingerprint, now_iso
 from simulation.sweep.summary import markdown_table
 
 ROBUSTNESS_DIR = shipped.folder("experiments") / "robustness"

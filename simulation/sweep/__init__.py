@@ -13,7 +13,7 @@ Parquet dataset that a rerun of the same command completes (`store.py`).
 
 from typing import TYPE_CHECKING, Any
 
-from simulation.sweep.errors import SweepAbortedError, SweepError
+from simulation.sweep.errors import ModelChangedError, SweepAbortedError, SweepError
 from simulation.sweep.run import SweepReport, iter_runs, run_sweep
 from simulation.sweep.spec import ResolvedSweep, SweepSpec, load_sweep, parse_sweep
 from simulation.sweep.store import read_runs, read_series
@@ -32,6 +32,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ModelChangedError",
     "ResolvedSweep",
     "Summary",
     "SweepAbortedError",

@@ -11,6 +11,14 @@ class SweepError(ValueError):
     """
 
 
+class ModelChangedError(SweepError):
+    """The results folder holds runs written by another version of the model's source.
+
+    A sweep resumes by parameters and seed only, so those runs would be mixed with runs the
+    current model makes; callers that own the folder run the design again (``fresh=True``).
+    """
+
+
 class SweepAbortedError(RuntimeError):
     """The executor itself stopped working (e.g. the Dask scheduler went away).
 

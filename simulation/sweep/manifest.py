@@ -1,8 +1,9 @@
 """Provenance of a results folder: what was run, with which code, where and when.
 
-`_manifest.json` holds the normalized sweep (and its hash, which guards resume), the root
-seed, the design size, and one entry per session (each start of the command: command line,
-git commit and dirty flag, package versions, Python, platform, start/end time, counts).
+`_manifest.json` holds the normalized sweep and the model's source fingerprint (whose hashes
+guard resume), the root seed, the design size, and one entry per session (each start of the
+command: command line, git commit and dirty flag, package versions, Python, platform, start/end
+time, counts).
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ from simulation import numpy_dispatch
 from simulation.sweep.store import write_bytes_atomic
 
 MANIFEST_FORMAT = 1
+PACKAGE = Path(__file__).resolve().parents[1]
+NOT_MODEL = frozenset(  # the package's top-level files that cannot change a result
+    {
+        "__main__.py",
+        "app.py",
+        "cli.py",
+        "i18n.py",
+        "outdir.py",
+        "plots.py",
+        "sensitivity.py",
+        "shipped.py",
+    }
+)
 PACKAGES = (
     "kemitraan",
     "mesa",
@@ -91,6 +105,18 @@ def environment() -> dict[str, Any]:
         "packages": package_versions(),
         "git": git_state(),
     }
+
+
+def model_fingerprint() -> str:
+    """SHA-256 of the model's source files (the package's top-level modules but `NOT_MODEL`).
+
+    It guards resume: a sweep matches runs on disk by parameters and seed only, so without it
+    runs written by an older model would be silently mixed with new ones."""
+    h = hashlib.sha256()
+    for f in sorted(PACKAGE.glob("*.py")):
+        if f.name not in NOT_MODEL:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
 
 
 def file_sha256(text: str | None) -> str | None:

@@ -15,13 +15,14 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from simulation.outdir import OutputRefusedError, check_folder, mark
-from simulation.sweep.errors import SweepError
+from simulation.sweep.errors import ModelChangedError, SweepError
 from simulation.sweep.execute import Dispatcher, RunContext, RunTask, make_pool
 from simulation.sweep.manifest import (
     MANIFEST_FORMAT,
     diff_keys,
     environment,
     file_sha256,
+    model_fingerprint,
     now_iso,
     read_manifest,
     write_manifest,
@@ -86,7 +87,8 @@ def iter_runs(resolved: ResolvedSweep) -> Iterator[RunTask]:
             yield RunTask(run_id(ctx, point, pid, rep, root_seed=root, key=key), pid, rep, point)
 
 
-def _check_folder(store: RunStore, resolved: ResolvedSweep, fresh: bool) -> None:
+def _check_folder(store: RunStore, resolved: ResolvedSweep, fresh: bool, model: str) -> None:
+    """Refuse results of another sweep or another model; they would be mixed with new runs."""
     if fresh or not store.has_results():
         return
     old = read_manifest(store.manifest_path)
@@ -104,9 +106,18 @@ def _check_folder(store: RunStore, resolved: ResolvedSweep, fresh: bool) -> None
             f"{store.root}: holds results of a different sweep (changed: {what}); refusing to "
             "mix them (allowed: --fresh to discard them, or --out for a new folder)"
         )
+    if old.get("model_code") != model:
+        written = "another version" if old.get("model_code") else "a version that did not record it"
+        raise ModelChangedError(
+            f"{store.root}: holds runs of {written} of the model's source, which may differ "
+            "from runs made now; refusing to mix them (allowed: --fresh to run them again, or "
+            "--out for a new folder)"
+        )
 
 
-def _new_manifest(resolved: ResolvedSweep, old: dict[str, Any] | None) -> dict[str, Any]:
+def _new_manifest(
+    resolved: ResolvedSweep, old: dict[str, Any] | None, model: str
+) -> dict[str, Any]:
     spec = resolved.spec
     manifest = dict(old) if old else {}
     outcome_order = resolved.outcomes or resolved.known_outcomes
@@ -118,6 +129,7 @@ def _new_manifest(resolved: ResolvedSweep, old: dict[str, Any] | None) -> dict[s
         sweep_file_sha256=file_sha256(spec.source_text),
         spec_hash=resolved.spec_hash,
         spec=resolved.normalized(),
+        model_code=model,
         base=resolved.base_name,
         root_seed=resolved.root_seed,
         steps=resolved.steps,
@@ -171,9 +183,10 @@ def run_sweep(
     cores), "serial" (in this process; also ``workers=0``), or any concurrent.futures
     Executor.  ``scheduler``: address of a Dask scheduler (overrides executor).
     Runs already on disk are skipped; a different sweep in ``out_dir`` is refused
-    (`SweepError`) unless ``fresh=True``.  Failed runs are kept as data and not retried unless
-    ``retry_failed``.  ``timeout_s`` stops a run that takes longer and records it as failed
-    (local pools, serial sweeps and Dask).  ``run_fn`` replaces
+    (`SweepError`), and so are runs of another version of the model's source
+    (`ModelChangedError`), unless ``fresh=True``.  Failed runs are kept as data and not
+    retried unless ``retry_failed``.  ``timeout_s`` stops a run that takes longer and records
+    it as failed (local pools, serial sweeps and Dask).  ``run_fn`` replaces
     `simulation.runner.run_one` (a picklable, module-level function; for tests and wrappers).
     Runs go to workers in tasks of about ``target_task_s`` seconds and at most
     ``max_task_runs`` runs; each finished task is published at once as one Parquet part.
@@ -190,7 +203,8 @@ def run_sweep(
         check_folder(root, "sweep", "--out" if out_dir is not None else "results folder")
     except OutputRefusedError as exc:
         raise SweepError(str(exc)) from None
-    _check_folder(store, resolved, fresh)  # before anything is written or started
+    model = model_fingerprint()
+    _check_folder(store, resolved, fresh, model)  # before anything is written or started
     pool = make_pool(executor, workers, scheduler)
 
     ok_now = failed_now = ran = 0
@@ -217,7 +231,7 @@ def run_sweep(
         todo = sum(1 for t in iter_runs(resolved) if t.run_id not in done)
         skipped = resolved.n_runs - todo
 
-        manifest = _new_manifest(resolved, read_manifest(store.manifest_path))
+        manifest = _new_manifest(resolved, read_manifest(store.manifest_path), model)
         session = {
             "started": now_iso(),
             "ended": None,
@@ -324,3 +338,13 @@ def run_sweep(
                 f"'partnership summarize {root}'",
             )
     return report
+
+
+def run_owned_sweep(spec: SweepSpec, out_dir: Path, **options: Any) -> SweepReport:
+    """`run_sweep` for a folder a command keeps its own design runs in (an experiment's arm,
+    a calibration's or a screening's design): runs written by another version of the model
+    are run again rather than refused, since the command, not the user, owns them."""
+    try:
+        return run_sweep(spec, out_dir, **options)
+    except ModelChangedError:
+        return run_sweep(spec, out_dir, **{**options, "fresh": True})
