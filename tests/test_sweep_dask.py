@@ -194,3 +194,19 @@ def test_a_hanging_run_on_a_dask_worker_thread_is_stopped_at_the_time_limit(
     assert set(bad["trust_gain"]) == {0.2} and set(bad["funding_volatility"]) == {0.5}
     assert bad["error"].str.startswith("RunTimeoutError: the run took longer than the time").all()
     assert (bad["duration_s"] >= 5.0).all() and (bad["duration_s"] < 15).all()
+
+
+def test_a_dask_worker_running_another_model_runs_nothing(
+    tmp_path: Path, cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers on other machines may hold another version of the model's source: each
+    checks its own against the coordinator's, so a dataset never mixes two models."""
+    monkeypatch.setattr("simulation.sweep.run.model_fingerprint", lambda: "f" * 64)
+    path = make(tmp_path, reps=1)
+    out = tmp_path / "out"
+    report = run_sweep(
+        load_sweep(path), out, scheduler=str(cluster["address"]), progress=False, summarize=False
+    )
+    assert (report.ok, report.failed) == (0, 6)
+    errors = read_runs(out)["error"]
+    assert errors.str.startswith("ModelChangedError: worker ").all(), errors.iloc[0]

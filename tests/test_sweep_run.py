@@ -361,6 +361,7 @@ def test_runs_of_another_model_are_refused_unless_fresh(
     assert manifest["model_code"] == model_fingerprint()
     before = {p.name: p.read_bytes() for p in (out / "runs").iterdir()}
     monkeypatch.setattr("simulation.sweep.run.model_fingerprint", lambda: "an edited model")
+    monkeypatch.setattr("simulation.sweep.execute.loaded_model", lambda: "an edited model")
     capsys.readouterr()
     assert sweep_command(path, workers=0, out=out, progress=False, summary=False) == 2
     err = capsys.readouterr().err.strip()
@@ -371,6 +372,21 @@ def test_runs_of_another_model_are_refused_unless_fresh(
     assert json.loads((out / "_manifest.json").read_text())["model_code"] == "an edited model"
     resumed = run_sweep(load_sweep(path), out, workers=0, progress=False, summarize=False)
     assert (resumed.skipped, resumed.ran) == (6, 0)  # the new runs carry the new stamp
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_worker_running_another_model_runs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A worker checks its own model source against the coordinator's (a Dask worker on
+    another machine may run another version); with 2 workers, in processes of their own."""
+    spec = load_sweep(make_sweep(tmp_path, reps=1, series_every=0))
+    monkeypatch.setattr("simulation.sweep.run.model_fingerprint", lambda: "f" * 64)
+    report = run_sweep(spec, tmp_path / "out", workers=workers, progress=False, summarize=False)
+    assert (report.ok, report.failed) == (0, 6)
+    errors = read_runs(tmp_path / "out")["error"]
+    assert errors.str.startswith("ModelChangedError: worker ").all(), errors.iloc[0]
+    assert errors.str.contains("than the sweep's (ffffffffffff)", regex=False).all()
 
 
 def test_runs_of_a_version_that_did_not_record_its_model_are_refused(tmp_path: Path) -> None:

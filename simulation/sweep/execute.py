@@ -17,12 +17,16 @@
   worker threads alike; see `time_limit`.
 * Only a bounded number of tasks is in flight, so the coordinator's memory does not grow
   with the number of runs.
+* A worker whose model source differs from the coordinator's (a Dask worker on another
+  machine, say) runs nothing: each of its runs fails with that reason, so a dataset never
+  mixes two models (`RunContext.model_code`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import math
 import multiprocessing
@@ -48,7 +52,8 @@ from itertools import islice
 from typing import Any
 
 from simulation.params import Shock
-from simulation.sweep.errors import SweepAbortedError, SweepError
+from simulation.sweep.errors import ModelChangedError, SweepAbortedError, SweepError
+from simulation.sweep.manifest import model_fingerprint
 from simulation.sweep.point import scenario_for
 from simulation.sweep.seeds import run_seed
 from simulation.sweep.store import EncodedPart
@@ -84,6 +89,7 @@ class RunContext:
     common_random_numbers: bool = True
     factor_types: dict[str, str] = field(default_factory=dict)  # column types of the factors
     bases: dict[str, dict[str, Any]] | None = None  # levels of a `base` factor (point.py)
+    model_code: str | None = None  # the coordinator's model fingerprint; None: not checked
 
     def seed(self, task: RunTask) -> int:
         """The run's seed, a pure function of the root seed, design point and replicate."""
@@ -223,12 +229,31 @@ def _identity(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def loaded_model() -> str:
+    """The fingerprint of the model source this process runs, read once: the files may change
+    on disk while the process runs, the code it imported does not."""
+    return model_fingerprint()
+
+
+def _check_model(ctx: RunContext) -> None:
+    """Refuse to run another version of the model than the coordinator's."""
+    if ctx.model_code is None or ctx.model_code == loaded_model():
+        return
+    raise ModelChangedError(
+        f"worker {_HOST}:{os.getpid()} runs another version of the model's source "
+        f"({loaded_model()[:12]}) than the sweep's ({ctx.model_code[:12]}); give it the "
+        "sweep's version, then run the same command with --retry-failed"
+    )
+
+
 def run_task(ctx: RunContext, task: RunTask) -> dict[str, Any]:
     """Run one simulation and return its record; never raises except on Ctrl-C."""
     start = time.perf_counter()
     cpu = time.process_time()
     record: dict[str, Any] = {**_identity(ctx, task), "attempts": 1, "series": None}
     try:
+        _check_model(ctx)
         fn = ctx.run_fn
         if fn is None:
             from simulation.runner import run_one as fn

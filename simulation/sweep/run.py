@@ -285,6 +285,7 @@ def run_sweep(
             common_random_numbers=spec.design.common_random_numbers,
             factor_types=resolved.factor_types,
             bases=resolved.bases,
+            model_code=model,
         )
         pending = (t for t in iter_runs(resolved) if t.run_id not in done)
         Dispatcher(ctx, pool, on_part, target_task_s=target_task_s, max_chunk=max_task_runs).run(
