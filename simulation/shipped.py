@@ -1,10 +1,12 @@
-"""The scenario, sweep and experiment files that ship with the package.
+"""The scenario, sweep and experiment files that ship with the package, and the experiments'
+committed summaries.
 
-In the repository they live in the top-level folders `scenarios/`, `sweeps/` and
-`experiments/`; a wheel carries the same files as the package data `simulation.data.<folder>`
-(pyproject.toml maps the folders at build time, so there is one copy of each file).  They are
-found with `importlib.resources`, so they work wherever the package is installed; a plain
-checkout on `PYTHONPATH` without an installation falls back to the folders themselves.
+In the repository they live in the top-level folders `scenarios/`, `sweeps/`,
+`experiments/` and `results/`; a wheel carries the same files as the package data
+`simulation.data.<folder>` (pyproject.toml maps the folders at build time, so there is one
+copy of each file).  They are found with `importlib.resources`, so they work wherever the
+package is installed; a plain checkout on `PYTHONPATH` without an installation falls back to
+the folders themselves.
 """
 
 from __future__ import annotations
@@ -32,3 +34,18 @@ def folder(kind: Folder) -> Path:
 def files(kind: Folder) -> list[Path]:
     """The shipped `kind` files (TOML), sorted by name."""
     return sorted(folder(kind).glob("*.toml"))
+
+
+def committed_result(experiment: str, name: str) -> Path | None:
+    """The committed `results/<experiment>/<name>` (a summary `--check` compares with), as
+    shipped, or None."""
+    try:
+        root = importlib.resources.files("simulation.data.results")
+    except ModuleNotFoundError:  # a checkout that is not installed
+        path = _CHECKOUT / "results" / experiment / name
+        return path if path.is_file() else None
+    for entry in root.iterdir():  # concrete paths, also for the mapped (namespace) package
+        path = Path(str(entry)) / name
+        if entry.name == experiment and path.is_file():
+            return path
+    return None

@@ -177,10 +177,22 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
     assert "numpy SIMD targets: here " in text and "the reference's run not recorded" in text
 
 
-def test_check_without_a_reference_is_bad_input(tmp_path, capsys) -> None:
+def test_check_without_a_reference_is_bad_input(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("simulation.shipped.committed_result", lambda experiment, name: None)
     code = check_command("partnerships-welfare", True, 1, results_root=tmp_path, progress=False)
     assert code == 2
     assert "quick-reference.csv" in capsys.readouterr().err
+
+
+def test_check_in_a_folder_without_results_compares_with_the_shipped_summary(
+    tmp_path, capsys
+) -> None:
+    """Outside the repository (an installed wheel) the committed summaries ship with the
+    package: `--check` finds them there."""
+    code = check_command("trust-phase", True, 2, results_root=tmp_path, progress=False)
+    out = capsys.readouterr().out
+    assert code == 0 and "verdict: REPRODUCED" in out, out
+    assert f"trust-phase{os.sep}quick-reference.csv" in out and str(tmp_path) not in out
 
 
 def test_experiment_workers_exit_when_the_coordinator_is_killed(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ builds the wheel from the checkout; only the project itself is installed from th
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -36,12 +37,28 @@ def sh(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
     return proc
 
 
+def source_copy(dest: Path) -> Path:
+    """The checkout's files as git sees them (tracked, or new and not ignored), copied as they
+    are now: pip builds in the source folder and setuptools reuses its `build/`, so a file
+    dropped from the package data would otherwise still ship from an earlier build."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """(bin folder, environment) of a fresh venv holding the project's wheel."""
     tmp = tmp_path_factory.mktemp("installed")
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    sh([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp), str(ROOT)],
+    source = source_copy(tmp / "source")
+    sh([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp), str(source)],
        tmp, env)  # fmt: skip
     (wheel,) = tmp.glob("kemitraan-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -53,6 +70,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
         )
         assert inside == shipped, folder
     assert "simulation/data/experiments/robustness/posterior.parquet" in names
+    assert "simulation/data/results/trust-phase/quick-reference.csv" in names  # for --check
     venv = tmp / "venv"
     sh([sys.executable, "-m", "venv", str(venv)], tmp, env)
     py = venv / "bin" / "python"
@@ -99,6 +117,8 @@ def test_the_readme_commands_work_outside_the_repository(installed, tmp_path: Pa
     posterior = "from simulation.experiments.robustness import POSTERIOR_FILE, load_claims; "
     posterior += "load_claims(); assert POSTERIOR_FILE.is_file()"
     sh([str(bin_dir / "python"), "-c", posterior], tmp_path, env)
+    check = [exe, "experiment", "trust-phase", "--quick", "--check", "--workers", "1"]
+    assert "verdict: REPRODUCED" in sh([*check, "--no-progress"], tmp_path, env).stdout
     shipped = "from simulation.sweep import load_sweep; load_sweep('resilience-composition')"
     sh([str(bin_dir / "python"), "-c", shipped], tmp_path, env)
     # everything written is under the working folder

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from simulation import shipped
 from simulation.experiments.check import (
     compare,
     describe_tolerance,
@@ -103,6 +104,8 @@ def check_command(
     """Re-run the experiment in a scratch folder and compare with the committed summary."""
     exp = load_experiment(name)
     committed = reference_path(exp, quick, results_root)
+    if not committed.is_file():  # outside the repository: the summary the package ships
+        committed = shipped.committed_result(exp.name, committed.name) or committed
     if not committed.is_file():
         print(
             f"error: {committed}: no committed summary to check against "
