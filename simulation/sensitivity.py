@@ -175,8 +175,9 @@ def sensitivity_command(budget: Budget, out: Path | None, **options: Any) -> int
     folder.mkdir(parents=True, exist_ok=True)
     mark(folder, "sensitivity")
     run_fn = HeadlineRun(tuple(spec.factors), tuple(sorted((budget.overrides or {}).items())))
+    design = folder / "design"
     try:
-        report = run_owned_sweep(spec, folder / "design", run_fn=run_fn, summarize=False, **options)
+        report = run_owned_sweep(spec, design, run_fn=run_fn, summarize=False, **options)
     except SweepError as exc:
         _err(str(exc))
         return 2
@@ -187,7 +188,7 @@ def sensitivity_command(budget: Budget, out: Path | None, **options: Any) -> int
         _err(f"interrupted: finished runs are saved in {folder}; the same command resumes")
         return 130
     resolved = spec.resolve()
-    runs = read_runs(folder / "design")
+    runs = read_runs(design)
     table, notes = morris_table(
         runs, resolved.problem or {}, resolved.n_points, list(HEADLINES), budget.root_seed
     )

@@ -12,11 +12,18 @@ the folders themselves.
 from __future__ import annotations
 
 import importlib.resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
-Folder = Literal["scenarios", "sweeps", "experiments"]
+Folder = Literal["scenarios", "sweeps", "experiments", "results"]
 _CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def _shipped(entry: Traversable) -> bool:
+    """Whether `entry` is what a folder ships: a definition (TOML), or an experiment's
+    committed results (a folder holding its summary)."""
+    return entry.name.endswith(".toml") or entry.joinpath("summary.csv").is_file()
 
 
 def folder(kind: Folder) -> Path:
@@ -26,7 +33,7 @@ def folder(kind: Folder) -> Path:
     except ModuleNotFoundError:  # a checkout that is not installed
         return _CHECKOUT / kind
     for entry in root.iterdir():  # concrete paths, also for the mapped (namespace) package
-        if entry.name.endswith(".toml"):
+        if _shipped(entry):
             return Path(str(entry)).parent
     return _CHECKOUT / kind
 
@@ -34,18 +41,3 @@ def folder(kind: Folder) -> Path:
 def files(kind: Folder) -> list[Path]:
     """The shipped `kind` files (TOML), sorted by name."""
     return sorted(folder(kind).glob("*.toml"))
-
-
-def committed_result(experiment: str, name: str) -> Path | None:
-    """The committed `results/<experiment>/<name>` (a summary `--check` compares with), as
-    shipped, or None."""
-    try:
-        root = importlib.resources.files("simulation.data.results")
-    except ModuleNotFoundError:  # a checkout that is not installed
-        path = _CHECKOUT / "results" / experiment / name
-        return path if path.is_file() else None
-    for entry in root.iterdir():  # concrete paths, also for the mapped (namespace) package
-        path = Path(str(entry)) / name
-        if entry.name == experiment and path.is_file():
-            return path
-    return None

@@ -17,6 +17,7 @@ import psutil
 import pytest
 from helpers import written_by_another_model
 
+from simulation import shipped
 from simulation.experiments.analysis import paired_resilience
 from simulation.experiments.check import COUNTS, compare, read_summary
 from simulation.experiments.cli import check_command, experiment_command
@@ -178,7 +179,10 @@ def test_quick_experiment_end_to_end_and_check(tmp_path, capsys) -> None:
 
 
 def test_check_without_a_reference_is_bad_input(tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr("simulation.shipped.committed_result", lambda experiment, name: None)
+    real = shipped.folder  # the experiment definitions stay where they are; no results ship
+    monkeypatch.setattr(
+        shipped, "folder", lambda kind: tmp_path / "none" if kind == "results" else real(kind)
+    )
     code = check_command("partnerships-welfare", True, 1, results_root=tmp_path, progress=False)
     assert code == 2
     assert "quick-reference.csv" in capsys.readouterr().err

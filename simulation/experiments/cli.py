@@ -105,7 +105,7 @@ def check_command(
     exp = load_experiment(name)
     committed = reference_path(exp, quick, results_root)
     if not committed.is_file():  # outside the repository: the summary the package ships
-        committed = shipped.committed_result(exp.name, committed.name) or committed
+        committed = reference_path(exp, quick, shipped.folder("results"))
     if not committed.is_file():
         print(
             f"error: {committed}: no committed summary to check against "
