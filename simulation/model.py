@@ -50,7 +50,10 @@ from .partner_kernels import (
     co_membership,
     member_means,
     partner_observations,
+    payments,
+    pool_inflow,
     pool_returns,
+    reserves,
     update_beliefs,
     update_values,
 )
@@ -499,14 +502,21 @@ class PartnershipModel(Model):
         mpcr = table["pool_return"][:, None] / np.maximum(self._members, 1.0)[:, None]
         deterred = formal & (p.sanction_rate >= 1.0 - mpcr) & table["warned"]
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
-        lapse = self.rng.random(m.shape) < p.defection_rate
+        lapse_draws = self.rng.random(m.shape)
         stressed = self.income < p.funding_stress * announced
-        chosen = np.where(lapse | stressed, 0.0, chosen) * m
-        wanted = chosen * promise
-        total = wanted.sum(axis=0)
         cap = p.max_committed * spend
-        scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
-        paid = wanted * scale
+        chosen, paid, fines, due = payments(
+            m,
+            table["formal"],
+            chosen,
+            promise,
+            lapse_draws,
+            p.defection_rate,
+            stressed,
+            cap,
+            p.sanction_rate,
+            self.budget,
+        )
         if p.mutual_cover:
             paid += self._cover(formal & (m > 0), chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
@@ -514,7 +524,7 @@ class PartnershipModel(Model):
         self.given = chosen  # share of its promise each member gave (P x O), for observers
         self.ledger["pooled"] += float(paid.sum())
         self.ledger["solo"] += float(self._solo.sum())
-        self._sanction(formal & ~stressed, (1.0 - chosen) * promise * scale)
+        self._sanction(fines, due)
         return paid, chosen
 
     def _cover(
@@ -540,27 +550,20 @@ class PartnershipModel(Model):
         self.covered += float(extra.sum())
         return extra
 
-    def _sanction(self, liable: np.ndarray, shortfall: np.ndarray) -> None:
-        """Formal pools fine a member's shortfall (D1); the fine goes into the pool.
+    def _sanction(self, fines: np.ndarray, due: np.ndarray) -> None:
+        """Formal pools fine a member's shortfall (D1; `fines` and each member's total `due`
+        from partner_kernels.payments); the fine goes into the pool.
 
         Fehr & Gaechter (2000): members who were punished raise their contributions, so a
         fined member expects sanctions in that pool from now on (`warned`).
         """
-        fines = np.where(liable, self.p.sanction_rate * shortfall, 0.0)
-        due = fines.sum(axis=0)
         if not due.any():
             return
-        budgets = self.budget
-        over = due > budgets  # fined more than it holds: its fines shrink to what it holds
-        if over.any():
-            fines *= np.where(over, budgets / np.maximum(due, 1e-300), 1.0)
-            due = fines.sum(axis=0)
-        paid = due
         self.table["carry"][:] += fines.sum(axis=1)
         self.table["warned"][:] |= fines > 0
-        fined = paid != 0  # max: a fine of all one holds leaves exactly 0
-        self.budget[fined] = np.maximum(self.budget[fined] - paid[fined], 0.0)
-        self.ledger["fines"] += float(paid.sum())
+        fined = due != 0  # max: a fine of all one holds leaves exactly 0
+        self.budget[fined] = np.maximum(self.budget[fined] - due[fined], 0.0)
+        self.ledger["fines"] += float(due.sum())
 
     # 5. trust ------------------------------------------------------------------
     def _observe(self, chosen: np.ndarray) -> None:
@@ -636,19 +639,16 @@ class PartnershipModel(Model):
         """What each pool spends this month: contributions after leakage, exit fees and
         fines carried in, volunteers' time, and reserves saved or drawn."""
         p, table = self.p, self.table
-        lost = paid * np.where(self.is_government, self.leakage_rate, 0.0)
-        self.ledger["government"] += float(paid[:, self.is_government].sum())
-        leaked = float(lost.sum())
+        inflow, from_government, leaked, paid_in = pool_inflow(
+            paid, self.is_government, self.leakage_rate, table["carry"]
+        )
+        self.ledger["government"] += from_government
         self._leakage += leaked
         self.ledger["leakage"] += leaked
-        n_vol = table["volunteers"].astype(float)
-        carried = table["carry"].copy()
-        table["carry"][:] = 0.0
-        paid_in = float(carried.sum())  # exit fees and fines paid in last month
-        self.ledger["spent"] += paid_in
+        self.ledger["spent"] += paid_in  # exit fees and fines paid in last month
         self.ledger["pooled"] += paid_in
-        money = self._draw_reserves((paid - lost).sum(axis=1) + carried)
-        return money + n_vol * p.volunteer_value  # volunteers' time cannot be saved
+        money = self._draw_reserves(inflow)
+        return money + table["volunteers"] * p.volunteer_value  # time cannot be saved
 
     def _governance(self) -> tuple[np.ndarray, np.ndarray]:
         """Each pool's governance (C6): overhead share and conflict (C1) that eat output.
@@ -763,21 +763,17 @@ class PartnershipModel(Model):
 
     def _draw_reserves(self, inflow: np.ndarray) -> np.ndarray:
         """Pools save `reserve_share` of a normal month's inflow and draw on the reserve
-        when inflow falls below its usual level (an EMA), up to that level (Z1 buffering).
-        Returns what each pool spends this month; saved money is not spent yet."""
-        share = self.p.reserve_share
+        when inflow falls below its usual level (an EMA), up to that level (Z1 buffering;
+        partner_kernels.reserves). Returns what each pool spends this month; saved money
+        is not spent yet."""
         table = self.table
-        usual = table["usual_inflow"]
-        reserve = table["reserve"]
-        usual = np.where(usual > 0, usual, inflow)
-        saved = np.where(inflow >= usual, share * inflow, 0.0)
-        drawn = np.where(inflow < usual, np.minimum(reserve, usual - inflow), 0.0)
-        spent = inflow - saved + drawn
-        reserve[:] = reserve + saved - drawn
-        memory = self.p.reserve_memory
-        usual_inflow = table["usual_inflow"]
-        usual_inflow[:] = memory * usual + (1 - memory) * inflow
-        moved = float(drawn.sum() - saved.sum())
+        spent, moved = reserves(
+            inflow,
+            table["usual_inflow"],
+            table["reserve"],
+            self.p.reserve_share,
+            self.p.reserve_memory,
+        )
         self.ledger["spent"] += moved
         self.ledger["pooled"] += moved
         return spent

@@ -8,8 +8,10 @@ composite welfare (`x ** (1/4)`) differs by one unit in the last place at month 
 organizations' targeting and partnering decisions compare such values, and by month 120 a
 mean differs by about 1e-4 (seen between an AVX-512 and an AVX2 machine: 60 of 120 values of
 an experiment's quick table).  Switching numpy's dispatch off makes every x86-64 machine run
-the same baseline (x86-64-v2) code, which numpy needs anyway to load; it costs about 5 % of
-a default run.  The model itself never calls BLAS, but the calibration's regression
+the same baseline (x86-64-v2) code, which numpy needs anyway to load.  It cost 1-6 % of a
+default run while the Gini sorted with numpy's sort, whose baseline version is the slowest;
+the sort is now compiled (welfare.sorted_values), and what the pin costs is within the
+machine's noise.  The model itself never calls BLAS, but the calibration's regression
 adjustment does (`lstsq`), and OpenBLAS picks its kernels by CPU too: its AVX-512 (SkylakeX)
 and AVX2 (Haswell) kernels give posteriors one unit in the last place apart, which the
 robustness table's runs then carry further.  OpenBLAS is pinned to its Prescott (SSE3)

@@ -16,6 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .kernels import maximum, minimum
+from .summation import pairwise_sum
+
 
 @njit(cache=True)
 def partner_observations(
@@ -67,10 +70,10 @@ def partner_observations(
                 misread = misread_draws[draw] < (
                     misunderstanding * culture_gap[i, j] * (1.0 - effectiveness[k])
                 )
-                rival = rival_draws[draw] < rival_chance and seekers[i] and seekers[j]
+                rival = (rival_draws[draw] < rival_chance) & seekers[i] & seekers[j]
                 short = given[k, j] < good_contribution * expected[k, i]
                 met[i, j] = True
-                bad[i, j] |= short or misread or rival
+                bad[i, j] |= short | misread | rival  # `|`, not `or`: faster to compile
                 draw += 1
     count = 0
     for i in range(n_orgs):
@@ -151,7 +154,10 @@ def co_membership(membership: np.ndarray, linked: np.ndarray) -> tuple[np.ndarra
             for b in range(size):
                 if b != a:
                     together[members[a], members[b]] = True
-    return together, int(np.count_nonzero(in_linked))
+    linked_members = 0  # counted in a loop: np.count_nonzero costs a second of first-run compile
+    for o in range(n_orgs):
+        linked_members += in_linked[o]
+    return together, linked_members
 
 
 @njit(cache=True)
@@ -258,6 +264,137 @@ def update_values(
     return mean
 
 
+@njit(cache=True)
+def payments(
+    membership: np.ndarray,
+    formal: np.ndarray,
+    chosen: np.ndarray,
+    promise: np.ndarray,
+    lapse_draws: np.ndarray,
+    defection_rate: float,
+    stressed: np.ndarray,
+    cap: np.ndarray,
+    sanction_rate: float,
+    budgets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What members pay their pools this month, and the fines formal pools levy (step 4).
+
+    A member gives the share it `chosen` of its promise, nothing after a lapse (its draw
+    below `defection_rate`) or under funding stress; where an organization's payments
+    exceed its `cap`, all of them are scaled down together. A formal pool fines a member
+    not under stress `sanction_rate` x what it withheld of its scaled promise, and a member
+    fined more than its budget has its fines shrunk to what it holds.
+
+    Returns (given: the share of its promise each member gave, paid, fines, each
+    (P x O); what each organization owes in fines (O,)). Column sums add one pool after
+    another, as numpy's `sum(axis=0)` does.
+    """
+    n_pools, n_orgs = membership.shape
+    given = np.empty((n_pools, n_orgs))
+    paid = np.empty((n_pools, n_orgs))
+    total = np.zeros(n_orgs)
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            lapsed = lapse_draws[k, o] < defection_rate or stressed[o]
+            share = (0.0 if lapsed else chosen[k, o]) * membership[k, o]
+            given[k, o] = share
+            paid[k, o] = share * promise[k, o]
+            total[o] += paid[k, o]
+    scale = np.empty(n_orgs)
+    for o in range(n_orgs):
+        scale[o] = cap[o] / maximum(total[o], 1e-300) if total[o] > cap[o] else 1.0
+    fines = np.zeros((n_pools, n_orgs))
+    due = np.zeros(n_orgs)
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            paid[k, o] *= scale[o]
+            if formal[k] and not stressed[o]:
+                fines[k, o] = sanction_rate * ((1.0 - given[k, o]) * promise[k, o] * scale[o])
+            due[o] += fines[k, o]
+    shrink = np.ones(n_orgs)
+    over = False
+    for o in range(n_orgs):
+        if due[o] > budgets[o]:
+            shrink[o] = budgets[o] / maximum(due[o], 1e-300)
+            over = True
+    if not over:
+        return given, paid, fines, due
+    for o in range(n_orgs):
+        due[o] = 0.0
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            fines[k, o] *= shrink[o]
+            due[o] += fines[k, o]
+    return given, paid, fines, due
+
+
+@njit(cache=True)
+def pool_inflow(
+    paid: np.ndarray, is_government: np.ndarray, leakage_rate: float, carry: np.ndarray
+) -> tuple[np.ndarray, float, float, float]:
+    """What flows into each pool this month (model step 6): its members' payments less the
+    government money that leaks (`leakage_rate` of it), plus the exit fees and fines it
+    carried in, which are taken out of `carry` (in place).
+
+    Returns (inflow per pool, government money paid in, money leaked, money carried in).
+    """
+    n_pools, n_orgs = paid.shape
+    governments = 0
+    for o in range(n_orgs):
+        governments += is_government[o]
+    from_government = np.empty(n_pools * governments)
+    lost = np.empty(n_pools * n_orgs)
+    kept = np.empty(n_orgs)
+    inflow = np.empty(n_pools)
+    for k in range(n_pools):
+        g = 0  # numpy gathers paid[:, is_government] column after column: summed so
+        for o in range(n_orgs):
+            leaked = paid[k, o] * (leakage_rate if is_government[o] else 0.0)
+            lost[k * n_orgs + o] = leaked
+            kept[o] = paid[k, o] - leaked
+            if is_government[o]:
+                from_government[g * n_pools + k] = paid[k, o]
+                g += 1
+        inflow[k] = 0.0 + pairwise_sum(kept, 0, n_orgs) + carry[k]
+    carried = 0.0 + pairwise_sum(carry, 0, n_pools)
+    for k in range(n_pools):  # a loop, not carry[:] = 0.0: faster to compile
+        carry[k] = 0.0
+    return (
+        inflow,
+        0.0 + pairwise_sum(from_government, 0, from_government.size),
+        0.0 + pairwise_sum(lost, 0, lost.size),
+        carried,
+    )
+
+
+@njit(cache=True)
+def reserves(
+    inflow: np.ndarray,
+    usual_inflow: np.ndarray,
+    reserve: np.ndarray,
+    share: float,
+    memory: float,
+) -> tuple[np.ndarray, float]:
+    """Pools' reserves (Z1 buffering), in place: a pool saves `share` of its inflow in a
+    month at or above its usual inflow (a moving average with `memory`; this month's
+    inflow for a new pool) and draws on its reserve, up to the shortfall, in a month below
+    it. Returns (what each pool spends, money drawn less money saved)."""
+    n_pools = inflow.size
+    spent = np.empty(n_pools)
+    saved = np.empty(n_pools)
+    drawn = np.empty(n_pools)
+    for k in range(n_pools):
+        money = inflow[k]
+        usual = usual_inflow[k] if usual_inflow[k] > 0 else money
+        saved[k] = share * money if money >= usual else 0.0
+        drawn[k] = minimum(reserve[k], usual - money) if money < usual else 0.0
+        spent[k] = money - saved[k] + drawn[k]
+        reserve[k] = reserve[k] + saved[k] - drawn[k]
+        usual_inflow[k] = memory * usual + (1 - memory) * money
+    moved = (0.0 + pairwise_sum(drawn, 0, n_pools)) - (0.0 + pairwise_sum(saved, 0, n_pools))
+    return spent, moved
+
+
 def load() -> None:
     """Compile every kernel here, or load it from numba's on-disk cache, on empty inputs of
     the types the model passes: a sweep worker pays this start-up before its first run."""
@@ -284,3 +421,15 @@ def load() -> None:
         empty, *(np.zeros(0),) * 2, *(np.zeros((0, 4)),) * 3, *(np.zeros((1, 4)),) * 3, np.ones(4)
     )
     update_values(empty, empty, empty, empty, 0.0)
+    payments(
+        empty,
+        np.zeros(0, dtype=np.bool_),
+        *(empty,) * 3,
+        0.0,
+        np.zeros(1, dtype=np.bool_),
+        np.zeros(1),
+        0.0,
+        np.zeros(1),
+    )
+    pool_inflow(empty, np.zeros(1, dtype=np.bool_), 0.0, np.zeros(0))
+    reserves(*(np.zeros(0),) * 3, 0.0, 0.0)

@@ -1,0 +1,173 @@
+"""The compiled bookkeeping gives bitwise what numpy gives.
+
+Each compiled pass added to the month to replace numpy code (numpy's summation order, the
+Gini's sort, members' payments and fines, the pools' inflow and reserves, the count of
+partners) is compared, bit for bit, with the numpy expression of its equations on random
+towns: numpy's summation order, evaluation order and special values included. A kernel that
+adds in another order, or drops a term, differs in the last bits at least.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from simulation.partner_kernels import co_membership, payments, pool_inflow, reserves
+from simulation.summation import pairwise_sum
+from simulation.welfare import gini, sorted_values
+
+SEEDS = range(8)
+
+
+def spread_values(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
+    """Positive numbers over many orders of magnitude, with zeros: rounding shows."""
+    values = rng.random(shape) * 10.0 ** rng.uniform(-6, 6, shape)
+    return np.where(rng.random(shape) < 0.2, 0.0, values)
+
+
+def town(seed: int, pools: int = 9, orgs: int = 13) -> dict[str, np.ndarray]:
+    """A random partnership table: memberships of one to all organizations, some empty."""
+    rng = np.random.default_rng(seed)
+    membership = (rng.random((pools, orgs)) < 0.4).astype(float)
+    membership[0] = 0.0  # a pool without members
+    membership[1, 3] = 1.0  # a lone member
+    membership[1, np.arange(orgs) != 3] = 0.0
+    return {
+        "rng": rng,
+        "membership": membership,
+        "formal": rng.random(pools) < 0.5,
+        "warned": rng.random((pools, orgs)) < 0.3,
+        "is_government": rng.random(orgs) < 0.3,
+    }
+
+
+@pytest.mark.parametrize("n", [*range(300), 511, 512, 1000, 1027, 5000, 40_000])
+def test_pairwise_sum_adds_in_numpys_order(n):
+    values = spread_values(np.random.default_rng(n), n)
+    assert 0.0 + pairwise_sum(values, 0, n) == values.sum()
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (20, 50), (7, 130), (2, 300)])
+def test_rows_and_whole_tables_sum_as_numpy_sums_them(shape):
+    values = spread_values(np.random.default_rng(shape[1]), shape)
+    rows = [0.0 + pairwise_sum(row, 0, shape[1]) for row in values]
+    assert_array_equal(rows, values.sum(axis=1))
+    assert 0.0 + pairwise_sum(values.ravel(), 0, values.size) == values.sum()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_radix_sort_gives_numpys_sorted_values(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=3000) * 10.0 ** rng.uniform(-310, 300, 3000)
+    values[:40] = [0.0, -0.0, np.inf, -np.inf, 5e-324, -5e-324, np.nan, 1.0] * 5
+    ours, theirs = sorted_values(values), np.sort(values)
+    assert_array_equal(ours, theirs)  # equal, NaN to NaN
+    assert_array_equal(np.signbit(ours[ours == 0]), [True] * 5 + [False] * 5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_gini_of_float32_welfare_is_numpys_to_the_bit(seed):
+    composite = np.random.default_rng(seed).random(2000, dtype=np.float32) ** 3
+    x = np.sort(composite).astype(np.float64)
+    n = x.size
+    ranks = np.arange(n, 0, -1, dtype=float)
+    expected = float(1.0 + 1.0 / n - 2.0 * (x * ranks).sum() / (n * x.sum()))
+    assert gini(composite) == expected
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_payments_and_fines_follow_their_equations(seed):
+    """The numpy of the model's step 4: lapses and funding stress give nothing, payments
+    beyond an organization's cap scale down together, formal pools fine what a member not
+    under stress withheld, and fines beyond a member's budget shrink to it."""
+    t = town(seed, orgs=40)  # columns long enough for the order of summation to show
+    rng, m, formal = t["rng"], t["membership"], t["formal"]
+    pools, orgs = m.shape
+    promise = spread_values(rng, (pools, orgs)) * m
+    chosen, draws = rng.random((pools, orgs)), rng.random((pools, orgs))
+    stressed, cap = rng.random(orgs) < 0.2, spread_values(rng, orgs) / 50
+    budgets = spread_values(rng, orgs) / 1e3
+    given, paid, fines, due = payments(
+        m, formal, chosen, promise, draws, 0.1, stressed, cap, 1.5, budgets
+    )
+
+    expected_given = np.where((draws < 0.1) | stressed, 0.0, chosen) * m
+    wanted = expected_given * promise
+    total = wanted.sum(axis=0)
+    scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+    liable = formal[:, None] & ~stressed
+    expected_fines = np.where(liable, 1.5 * ((1.0 - expected_given) * promise * scale), 0.0)
+    owed = expected_fines.sum(axis=0)
+    expected_fines *= np.where(owed > budgets, budgets / np.maximum(owed, 1e-300), 1.0)
+    assert_array_equal(given, expected_given)
+    assert_array_equal(paid, wanted * scale)
+    assert_array_equal(fines, expected_fines)
+    assert_array_equal(due, expected_fines.sum(axis=0))
+    assert (scale < 1).any() and (scale == 1).any()  # both branches taken
+    assert (owed > budgets).any()  # fines shrunk to a budget
+
+
+def test_fines_within_every_budget_are_left_whole():
+    membership = np.ones((2, 3))
+    formal = np.array([True, False])
+    given, paid, fines, due = payments(
+        membership,
+        formal,
+        np.full((2, 3), 0.5),
+        np.ones((2, 3)),
+        np.full((2, 3), 0.1),  # draws at the lapse rate: no lapse (below it would be)
+        0.1,
+        np.array([False, True, False]),  # the second member is under stress
+        np.full(3, 10.0),
+        2.0,
+        np.full(3, 10.0),
+    )
+    assert_array_equal(given, np.full((2, 3), 0.5) * [1, 0, 1])
+    assert_array_equal(paid, given)
+    assert_array_equal(fines, [[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    assert_array_equal(due, [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pool_inflow_leaks_government_money_and_takes_the_carry(seed):
+    t = town(seed)
+    rng, m, gov = t["rng"], t["membership"], t["is_government"]
+    paid = spread_values(rng, m.shape) * m
+    carry = spread_values(rng, m.shape[0])
+    carried = carry.copy()
+    inflow, from_government, leaked, paid_in = pool_inflow(paid, gov, 0.3, carry)
+    lost = paid * np.where(gov, 0.3, 0.0)
+    assert_array_equal(inflow, (paid - lost).sum(axis=1) + carried)
+    assert from_government == paid[:, gov].sum()
+    assert leaked == lost.sum()
+    assert paid_in == carried.sum()
+    assert not carry.any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reserves_save_in_good_months_and_draw_in_lean_ones(seed):
+    rng = np.random.default_rng(seed)
+    inflow, usual = spread_values(rng, 40), spread_values(rng, 40)
+    reserve = spread_values(rng, 40)
+    usual_now, reserve_now = usual.copy(), reserve.copy()
+    spent, moved = reserves(inflow, usual_now, reserve_now, 0.1, 0.8)
+    base = np.where(usual > 0, usual, inflow)
+    saved = np.where(inflow >= base, 0.1 * inflow, 0.0)
+    drawn = np.where(inflow < base, np.minimum(reserve, base - inflow), 0.0)
+    assert saved.any() and drawn.any()
+    assert_array_equal(spent, inflow - saved + drawn)
+    assert_array_equal(reserve_now, reserve + saved - drawn)
+    assert_array_equal(usual_now, 0.8 * base + (1 - 0.8) * inflow)
+    assert moved == drawn.sum() - saved.sum()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_partners_and_linked_members_are_counted_by_pools(seed):
+    t = town(seed, pools=12, orgs=15)
+    m, linked = t["membership"], t["rng"].random(12) < 0.4
+    together, linked_members = co_membership(m, linked)
+    shared = m.T @ m > 0
+    np.fill_diagonal(shared, False)
+    assert_array_equal(together, shared)
+    assert linked_members == np.count_nonzero(m[linked].any(axis=0))
