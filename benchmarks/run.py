@@ -13,6 +13,10 @@ figure alike (medians over `--repeats`, with min-max):
 4. the first run in a fresh process: loading the compiled kernels from numba's on-disk cache,
    and compiling them from scratch (an empty cache, as in a fresh clone).
 
+With `--baseline DIR`, the default town of another checkout and of this one are also timed
+each in a fresh process, alternating, and their ratio taken pair by pair: the before/after
+figure of a change (the in-process figure shares its process with the Boltzmann runs).
+
 CPU time (`time.process_time`) is reported for the in-process figures: on a shared machine
 it is far less noisy than wall time. The load average is printed before and after; read the
 figures together with it.
@@ -30,10 +34,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from numba import njit
 
+ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
     "boltzmann_ratio": 0.04,
     "floor_multiple": 30.0,
@@ -112,10 +118,12 @@ def child_large(n: int, steps: int) -> None:
 
 def child_default(baseline: str) -> None:
     """In a fresh process, the default town and Boltzmann timed with the package found in
-    `baseline` (another checkout's root), after a warm-up run: the "before" of a change."""
+    `baseline` (a checkout's root), after a warm-up run: the median of three default runs
+    (one run alone is at the mercy of a noisy machine), then one Boltzmann run."""
     sys.path.insert(0, baseline)
     default_run(), boltzmann_run(0)
-    print(json.dumps({"ours": default_run(1), "boltzmann": boltzmann_run(1)}))
+    ours = statistics.median(default_run(seed) for seed in (1, 2, 3))
+    print(json.dumps({"ours": ours, "boltzmann": boltzmann_run(1)}))
 
 
 def child_first_run() -> None:
@@ -164,7 +172,8 @@ def main() -> None:
         "--baseline",
         metavar="DIR",
         help="also time the default town with the package of another checkout (its root "
-        "directory), interleaved with ours: before and after a change in one run",
+        "directory) and of this one, each in a fresh process, alternating: before and after "
+        "a change in one run, and their ratio pair by pair",
     )
     parser.add_argument("--child-default", help=argparse.SUPPRESS)
     parser.add_argument("--child-first-run", action="store_true", help=argparse.SUPPRESS)
@@ -182,7 +191,8 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average before: {_load()}")
     default_run(), boltzmann_run(0), floor_run()  # compile / load, warm caches
 
-    ours, boltz, ratios, floors, multiples, before, before_ratios = [], [], [], [], [], [], []
+    ours, boltz, ratios, floors, multiples = [], [], [], [], []
+    before, before_ratios, after, changes = [], [], [], []
     for i in range(args.repeats):
         o, b, f = default_run(i), boltzmann_run(i), floor_run()
         ours.append(o)
@@ -194,6 +204,11 @@ def main() -> None:
             r = _child(["--child-default", os.path.abspath(args.baseline)])
             before.append(r["ours"])
             before_ratios.append(r["ours"] / r["boltzmann"])
+            # This checkout timed the same way, in a fresh process: the pair's ratio is the
+            # change's own figure, free of what else this process holds (Boltzmann's agents).
+            mine = _child(["--child-default", str(ROOT)])
+            after.append(mine["ours"])
+            changes.append(mine["ours"] / r["ours"])
     halves = max(1, args.repeats // 2)
     large = [_child(["--child-large", str(args.large), "120"]) for _ in range(halves)]
     loads = [first_run(compile_from_scratch=False) for _ in range(halves)]
@@ -209,6 +224,8 @@ def main() -> None:
             [
                 ("baseline: default town, CPU s per run", before, "", None),
                 ("baseline: ratio to Boltzmann (paired)", before_ratios, "", None),
+                ("this checkout, same way, CPU s per run", after, "", None),
+                ("this checkout / baseline (paired)", changes, "", None),
             ]
             if args.baseline
             else []
