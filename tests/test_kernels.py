@@ -37,7 +37,6 @@ def town(seed: int, pools: int = 9, orgs: int = 13) -> dict[str, np.ndarray]:
         "rng": rng,
         "membership": membership,
         "formal": rng.random(pools) < 0.5,
-        "warned": rng.random((pools, orgs)) < 0.3,
         "is_government": rng.random(orgs) < 0.3,
     }
 
