@@ -7,6 +7,10 @@ so a month costs a few passes instead of dozens of numpy temporaries. Random num
 are drawn by the caller from the model's numpy Generator, keeping one random stream; the
 loops themselves are deterministic arithmetic in a fixed order. Where a loop replaces numpy
 code it gives the same bits: the same operations in the same order, no fast-math.
+
+Arrays are allocated with np.empty and filled by a loop: each np.zeros or np.ones of another
+shape or type costs a fresh clone's first run about a tenth of a second of compiling, and
+their loops cost nothing to run.
 """
 
 from __future__ import annotations
@@ -67,11 +71,15 @@ def decay_and_sum_need(
     awareness, and the largest awareness and awareness*need (the bound of anyone's reach)."""
     n, n_domains = welfare.shape
     rate = np.float32(decay)
-    need_sum = np.zeros(n_domains)
-    aware_need = np.zeros(n_domains)
+    need_sum = np.empty(n_domains)
+    aware_need = np.empty(n_domains)
+    aware_need_peak = np.empty(n_domains)
+    for d in range(n_domains):
+        need_sum[d] = 0.0
+        aware_need[d] = 0.0
+        aware_need_peak[d] = 0.0
     aware_sum = 0.0
     aware_peak = 0.0
-    aware_need_peak = np.zeros(n_domains)
     for i in range(n):
         a = awareness[i]
         aware_sum += a
@@ -101,7 +109,11 @@ def channel_sums(
     units, units x quality, and the reach terms u (1 - tau) / Z and u tau / Z with
     Z = max(A (1 - tau) + tau B, floor) (services.channel_offers), channels in order."""
     n_channels, n_domains = units.shape
-    sums = np.zeros((2, 4, n_domains))
+    sums = np.empty((2, 4, n_domains))
+    for g in range(2):
+        for s in range(4):
+            for d in range(n_domains):
+                sums[g, s, d] = 0.0
     for c in range(n_channels):
         g = 0 if coordinated[c] else 1
         tau = targeting[c]
@@ -124,8 +136,10 @@ def weighted_mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
     the (P, O, D) temporary that made that the costliest line of a month's delivery."""
     n_pools, n_orgs = weights.shape
     n_domains = priorities.shape[1]
-    mix = np.zeros((n_pools, n_domains))
+    mix = np.empty((n_pools, n_domains))
     for k in range(n_pools):
+        for d in range(n_domains):
+            mix[k, d] = 0.0
         for o in range(n_orgs):
             w = weights[k, o]
             for d in range(n_domains):
@@ -139,8 +153,11 @@ def coordinated_reach(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per domain: max of scale*lambda over citizens and sum of min(1, scale*lambda)."""
     n, n_domains = welfare.shape
-    peak = np.zeros(n_domains)
-    capped = np.zeros(n_domains)
+    peak = np.empty(n_domains)
+    capped = np.empty(n_domains)
+    for d in range(n_domains):
+        peak[d] = 0.0
+        capped[d] = 0.0
     for i in range(n):
         a = awareness[i]
         for d in range(n_domains):
@@ -207,7 +224,9 @@ def serve(
     reach_u = 0.0
     overlap = 0.0
     gained = 0.0
-    domain_sum = np.zeros(n_domains)
+    domain_sum = np.empty(n_domains)
+    for d in range(n_domains):
+        domain_sum[d] = 0.0
     reached = 0
     for i in range(n):
         boost = 1.0 + ownership if participating[i] else 1.0
