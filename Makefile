@@ -65,7 +65,7 @@ check-experiments: venv  ## re-run every experiment's quick variant and compare 
 bench: venv  ## performance benchmarks
 	$(Q)$(PY) benchmarks/run.py
 
-mutation: venv  ## mutation testing of the mechanism modules and decisions ([tool.mutmut] in pyproject; ~20 min, not in CI)
+mutation: venv  ## mutation testing of the mechanism modules and decisions ([tool.mutmut] in pyproject; 5-20 min, not in CI)
 	$(Q)nice -n 10 $(VENV)/bin/mutmut run --max-children 2 || true
 	$(Q)$(VENV)/bin/mutmut results
 

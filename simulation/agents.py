@@ -16,6 +16,7 @@ from mesa import Agent
 
 from .cooperation import contribution_shares, draw_cooperation
 from .params import DOMAINS, Governance, Sector, profile
+from .partner_kernels import governance_choice
 from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
 from .sampling import weighted_pick
 
@@ -234,21 +235,16 @@ class Organization(Agent):
         (C6): the members' mean leadership when shared, the best leader's under a lead
         organization, a professional administrator of average quality under an NAO.
         """
-        adaptive = requested == GOVERNANCE_CODES[Governance.ADAPTIVE]
-        mode = np.where(adaptive, fits.argmax(axis=1), requested)
-        fit = fits[np.arange(mode.size), mode]
-        leaders = membership * model.leadership[None, :]
-        size = np.maximum(membership.sum(axis=1), 1.0)
-        lead = np.where(
-            mode == GOVERNANCE_CODES[Governance.SHARED],
-            leaders.sum(axis=1) / size,
-            np.where(
-                mode == GOVERNANCE_CODES[Governance.LEAD],
-                leaders.max(axis=1, initial=0.0),
-                0.5 + 0.5 * model.p.leadership_quality,
-            ),
+        return governance_choice(
+            fits,
+            requested,
+            membership,
+            model.leadership,
+            GOVERNANCE_CODES[Governance.ADAPTIVE],
+            GOVERNANCE_CODES[Governance.SHARED],
+            GOVERNANCE_CODES[Governance.LEAD],
+            0.5 + 0.5 * model.p.leadership_quality,
         )
-        return mode, fit * lead
 
     @staticmethod
     def reasons_to_leave(

@@ -1,5 +1,4 @@
-"""Compiled loops of service delivery (the only per-person work in a month) and of the
-pools' focus (their members' priorities mixed by contribution).
+"""Compiled loops of service delivery: the only per-person work in a month.
 
 Each function makes one pass (delivery: two) over the population arrays, over the month's
 service channels, or over the pools and their members (numba, compiled once and cached on disk),
@@ -126,25 +125,6 @@ def channel_sums(
             sums[g, 2, d] += u * (1.0 - tau) / z
             sums[g, 3, d] += u * tau / z
     return sums
-
-
-@njit(cache=True)
-def weighted_mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
-    """(P, D): weights @ priorities, each pool's products added in organization order from
-    zero: the order in which numpy sums `(weights[:, :, None] * priorities[None, :, :])`
-    over its middle axis for several domains (not BLAS's, which depends on the CPU), without
-    the (P, O, D) temporary that made that the costliest line of a month's delivery."""
-    n_pools, n_orgs = weights.shape
-    n_domains = priorities.shape[1]
-    mix = np.empty((n_pools, n_domains))
-    for k in range(n_pools):
-        for d in range(n_domains):
-            mix[k, d] = 0.0
-        for o in range(n_orgs):
-            w = weights[k, o]
-            for d in range(n_domains):
-                mix[k, d] += w * priorities[o, d]
-    return mix
 
 
 @njit(cache=True)

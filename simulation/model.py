@@ -46,12 +46,13 @@ from .funding import FundingShocks, grant_contest, income_shocks, volatile_incom
 from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
-    best_runners,
     co_membership,
+    delivered_units,
     member_means,
     partner_observations,
     payments,
     pool_inflow,
+    pool_operations,
     pool_returns,
     reserves,
     update_beliefs,
@@ -62,12 +63,10 @@ from .partnership import (
     KIND_CODES,
     Partnership,
     PartnershipTable,
-    Runners,
     governance_fit,
     kind_of,
-    pool_focus,
 )
-from .payoff import member_payoffs
+from .payoff import group_payoffs
 from .population import CitizenPopulation
 from .services import Channels, Delivery, deliver
 from .trust import TrustNetwork
@@ -149,7 +148,8 @@ class PartnershipModel(Model):
         self.membership_counts = np.zeros(len(orgs), dtype=np.int64)
         self.table = PartnershipTable(len(orgs), len(DOMAINS))
         self._targeting_base = np.array([o.sector_targeting for o in orgs])
-        self.operation_size: np.ndarray | None = None  # (O x D) for economies of scale (B1)
+        # (O x D) for economies of scale (B1); empty until the first month's delivery
+        self.operation_size = np.empty((0, len(DOMAINS)))
         self.ties = np.zeros((len(orgs), len(orgs)))  # tie strength between organizations (B4)
         self.partnerships: list[Partnership] = []
         self.ended: list[Partnership] = []
@@ -608,21 +608,6 @@ class PartnershipModel(Model):
         self.trust_state.observe(trustors, trustees, good)
 
     # 6. delivery ---------------------------------------------------------------
-    def _scale_factor(self, money: np.ndarray) -> np.ndarray:
-        """Service units per unit of money, relative to list cost, under economies of scale.
-
-        With cost C(q) proportional to q^e (e = scale_elasticity, the cost elasticity of
-        output), an operation spending M delivers (M / M_ref)^(1/e - 1) units per unit of
-        money at list cost, where M_ref is an average organization's spending in one domain.
-        `money` is the size of each organization's operation in each domain (O x D): a running
-        mean of what it spends there, alone and as the member that runs a pool's work in
-        that domain. Scale lives in staff and premises sized to a usual budget, not in one
-        month's cash, so a volatile month neither gains nor loses scale (no Jensen effect).
-        """
-        e = self.p.scale_elasticity
-        ratio = np.maximum(money, 0.0) / (self.reference_spending / len(DOMAINS))
-        return ratio ** (1.0 / e - 1.0)
-
     def _leak(self, money: np.ndarray) -> np.ndarray:
         """Government money that goes missing (B7): the audit-dependent share (Olken 2007)."""
         return np.where(self.is_government, money * self.leakage_rate, 0.0)
@@ -672,18 +657,6 @@ class PartnershipModel(Model):
         table["conflict"][:] = conflict
         return overhead, conflict
 
-    def _runners(self, weights: np.ndarray) -> Runners:
-        """Which member runs each pool's work in each domain (B2, B6).
-
-        With division of labour the member with most expertise in a domain runs it (a pool
-        of equals gains nothing); without, each member serves its own share of the cases.
-        """
-        m = self._m
-        if self.p.division_of_labour:
-            return Runners(best=best_runners(m, self.expertise))
-        share = weights / weights.sum(axis=1, keepdims=True)
-        return Runners(shares=np.repeat(share[:, :, None], len(DOMAINS), axis=2))
-
     def _deliver(self, paid: np.ndarray) -> None:
         """Organizations and pools serve citizens; welfare erodes, then services lift it.
 
@@ -693,46 +666,68 @@ class PartnershipModel(Model):
         and more expert operations (economies of scale B1; complementary expertise B2, B6);
         a shared case list avoids duplicates (B3, in services.deliver). Pools pay
         governance cost and lose output to conflict (C1, C6).
+
+        - A pool's money goes to the domains its members care about, weighted by what each
+          paid (its focus).
+        - Who runs a pool's work in a domain (B2, B6): with division of labour the member
+          with most expertise in it (a pool of equals gains nothing); without, each member
+          serves its own share of the cases. The pool's quality is its runners' expertise.
+        - Economies of scale (B1): with cost C(q) proportional to q^e (e = scale_elasticity,
+          the cost elasticity of output), an operation spending M delivers
+          (M / M_ref)^(1/e - 1) units per unit of money at list cost (UNIT_COST), where
+          M_ref is an average organization's spending in one domain. M is the size of each
+          organization's operation in each domain: a running mean (operation_memory) of
+          what it spends there, alone and running pools' work. Scale lives in staff and
+          premises sized to a usual budget, not in one month's cash, so a volatile month
+          neither gains nor loses scale (no Jensen effect).
+
+        The arithmetic is two compiled passes (partner_kernels.pool_operations and
+        delivered_units) around numpy's power, whose last bits the C library's `pow` does
+        not always match.
         """
         p, m, parts = self.p, self._m, self.partnerships
         solo = self._solo_money()
-        n_dom = len(DOMAINS)
         if parts:
             pool = self._pool_money(paid)
             overhead, conflict = self._governance()
-            net = (1.0 - overhead) * (1.0 - conflict)
-            contributed = paid.sum(axis=1)
-            weights = np.where(contributed[:, None] > 0, paid, m)
-            focus, weights = pool_focus(weights, m, self.priorities)
-            runners = self._runners(weights)
-            pool_domain = (pool * net)[:, None] * focus
-            run_money = runners.collect(pool_domain, len(self.organizations))
         else:
-            pool = net = overhead = np.zeros(0)
-            focus = pool_domain = np.zeros((0, n_dom))
-            runners = Runners(best=np.zeros((0, n_dom), dtype=np.int64))
-            run_money = 0.0
-        solo_domain = solo[:, None] * self.priorities
-        operations = solo_domain + run_money
-        if self.operation_size is None:
-            self.operation_size = operations
-        self.operation_size = (
-            p.operation_memory * self.operation_size + (1.0 - p.operation_memory) * operations
+            pool = overhead = conflict = np.zeros(0)
+        net = (1.0 - overhead) * (1.0 - conflict)
+        runs = pool_operations(
+            m,
+            paid,
+            pool,
+            net,
+            self.priorities,
+            self.expertise,
+            p.division_of_labour,
+            solo,
+            self.operation_size,
+            p.operation_memory,
+            self.reference_spending / len(DOMAINS),
         )
-        factor = self._scale_factor(self.operation_size)
-        solo_units = solo_domain * factor / UNIT_COST
-        run_factor = runners.read(factor)
-        pool_units = pool_domain * run_factor / UNIT_COST
-        pool_quality = runners.read(self.expertise)
+        size, ratio, solo_domain, pool_domain, focus, best, share = runs
+        factor = ratio ** (1.0 / p.scale_elasticity - 1.0)  # numpy's power, not the C library's
+        solo_units, pool_units, run_factor, quality = delivered_units(
+            solo_domain,
+            pool_domain,
+            factor,
+            self.expertise,
+            p.division_of_labour,
+            best,
+            share,
+            UNIT_COST,
+        )
+        self.operation_size = size
         self._governance_spend = float((overhead * pool).sum())
         self.ledger["governance"] += self._governance_spend
         if parts:
             self._record_value(
-                pool, net, focus=focus, run_factor=run_factor, factor=factor, quality=pool_quality
+                pool, net, focus=focus, run_factor=run_factor, factor=factor, quality=quality
             )
         self._delivery = deliver(
             self.citizens,
-            self._channels(solo_units, pool_units, pool_quality),
+            self._channels(solo_units, pool_units, quality),
             decay=p.welfare_decay,
             service_effect=p.service_effect,
             ownership_effect=p.ownership_effect,
@@ -809,7 +804,7 @@ class PartnershipModel(Model):
             self.expertise,
             UNIT_COST,
         )
-        payoff = member_payoffs(self._promise, self._paid, r)
+        payoff = group_payoffs(self._promise, self._paid, r)
         table["value_ratio"][:] = update_values(
             m, self._promise, payoff, table["values"], self.p.value_memory
         )

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from .kernels import maximum, minimum
+from .payoff import group_payoffs
 from .summation import pairwise_sum
 
 
@@ -173,21 +174,212 @@ def co_membership(membership: np.ndarray, linked: np.ndarray) -> tuple[np.ndarra
 
 
 @njit(cache=True)
-def best_runners(membership: np.ndarray, expertise: np.ndarray) -> np.ndarray:
-    """(P x D): the member with most expertise in each domain (the first in organization
-    order on a tie; organization 0 for a pool without members)."""
+def pool_operations(
+    membership: np.ndarray,
+    paid: np.ndarray,
+    pool: np.ndarray,
+    net: np.ndarray,
+    priorities: np.ndarray,
+    expertise: np.ndarray,
+    division: bool,
+    solo: np.ndarray,
+    operation_size: np.ndarray,
+    memory: float,
+    usual_operation: float,
+) -> tuple[np.ndarray, ...]:
+    """Where this month's money is run, and at what size (model step 6; the mechanisms are
+    documented at PartnershipModel._deliver), as a pipeline:
+
+    1. focus: each pool's money split over domains as its members' priorities, weighted by
+       what each paid; by membership when nothing was paid or the mix underflows to zero;
+    2. runners: with `division` the member with most expertise runs each domain (the first
+       in organization order on a tie; `best`), without it every member runs its weight's
+       share of every domain (`share`);
+    3. operations: each organization's own spending in each domain plus the pools' money
+       (after governance, `net`) it runs, smoothed with `memory` (`operation_size` is last
+       month's; empty in the first month, which starts from this one's), and its size
+       relative to `usual_operation` (the caller takes the power that gives scale).
+
+    Returns (operation_size, ratio, solo_domain, pool_domain, focus, best, share). Bitwise
+    numpy's results for the same equations: rows summed as numpy sums them and the runners'
+    sums added pool after pool.
+    """
     n_pools, n_orgs = membership.shape
-    n_domains = expertise.shape[1]
+    n_domains = priorities.shape[1]
+    row = np.empty(n_orgs)
+    weights = np.empty((n_pools, n_orgs))
+    focus = np.empty((n_pools, n_domains))
+    mix = np.empty(n_domains)
+    for k in range(n_pools):  # 1. focus
+        source = paid  # nothing paid mixes to zero, as an underflow does
+        for attempt in range(2):
+            for d in range(n_domains):
+                mix[d] = 0.0
+            for o in range(n_orgs):
+                weights[k, o] = source[k, o]
+                for d in range(n_domains):
+                    mix[d] += source[k, o] * priorities[o, d]
+            total = 0.0 + pairwise_sum(mix, 0, n_domains)
+            if total > 0 or attempt == 1:
+                break
+            source = membership
+        for d in range(n_domains):
+            focus[k, d] = mix[d] / total
     best = np.empty((n_pools, n_domains), dtype=np.int64)
+    share = np.empty((n_pools, n_orgs))
+    for k in range(n_pools):  # 2. runners
+        if division:
+            for d in range(n_domains):
+                best[k, d] = 0
+                top = -1.0
+                for o in range(n_orgs):
+                    if membership[k, o] > 0 and expertise[o, d] > top:
+                        top = expertise[o, d]
+                        best[k, d] = o
+        else:
+            for o in range(n_orgs):
+                row[o] = weights[k, o]
+            weight = 0.0 + pairwise_sum(row, 0, n_orgs)
+            for o in range(n_orgs):
+                share[k, o] = weights[k, o] / weight
+    pool_domain = np.empty((n_pools, n_domains))
+    run_money = np.empty((n_orgs, n_domains))
+    for o in range(n_orgs):
+        for d in range(n_domains):
+            run_money[o, d] = 0.0
+    for k in range(n_pools):  # 3. operations: what the runners run for pools...
+        for d in range(n_domains):
+            pool_domain[k, d] = (pool[k] * net[k]) * focus[k, d]
+            if division:
+                run_money[best[k, d], d] += pool_domain[k, d]
+        if not division:
+            for o in range(n_orgs):
+                for d in range(n_domains):
+                    run_money[o, d] += share[k, o] * pool_domain[k, d]
+    first = operation_size.shape[0] == 0
+    size = np.empty((n_orgs, n_domains))
+    solo_domain = np.empty((n_orgs, n_domains))
+    ratio = np.empty((n_orgs, n_domains))
+    for o in range(n_orgs):  # ... and on their own
+        for d in range(n_domains):
+            solo_domain[o, d] = solo[o] * priorities[o, d]
+            operations = solo_domain[o, d] + run_money[o, d]
+            last = operations if first else operation_size[o, d]
+            size[o, d] = memory * last + (1.0 - memory) * operations
+            ratio[o, d] = maximum(size[o, d], 0.0) / usual_operation
+    return size, ratio, solo_domain, pool_domain, focus, best, share
+
+
+@njit(cache=True)
+def delivered_units(
+    solo_domain: np.ndarray,
+    pool_domain: np.ndarray,
+    factor: np.ndarray,
+    expertise: np.ndarray,
+    division: bool,
+    best: np.ndarray,
+    share: np.ndarray,
+    unit_cost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Service units of each organization alone and of each pool, run at its runners'
+    scale `factor` (units per unit of money), and each pool's quality (its runners'
+    expertise); runners as pool_operations gives them. Returns (solo_units, pool_units,
+    run_factor, quality); a weighted runners' figure is added organization after
+    organization from zero, as numpy's einsum adds it."""
+    n_orgs, n_domains = solo_domain.shape
+    n_pools = pool_domain.shape[0]
+    solo_units = np.empty((n_orgs, n_domains))
+    for o in range(n_orgs):
+        for d in range(n_domains):
+            solo_units[o, d] = solo_domain[o, d] * factor[o, d] / unit_cost[d]
+    run_factor = np.empty((n_pools, n_domains))
+    quality = np.empty((n_pools, n_domains))
+    pool_units = np.empty((n_pools, n_domains))
     for k in range(n_pools):
         for d in range(n_domains):
-            best[k, d] = 0
-            top = -1.0
-            for o in range(n_orgs):
-                if membership[k, o] > 0 and expertise[o, d] > top:
-                    top = expertise[o, d]
-                    best[k, d] = o
-    return best
+            if division:
+                run_factor[k, d] = factor[best[k, d], d]
+                quality[k, d] = expertise[best[k, d], d]
+            else:
+                run_factor[k, d] = 0.0
+                quality[k, d] = 0.0
+                for o in range(n_orgs):
+                    run_factor[k, d] += share[k, o] * factor[o, d]
+                    quality[k, d] += share[k, o] * expertise[o, d]
+            pool_units[k, d] = pool_domain[k, d] * run_factor[k, d] / unit_cost[d]
+    return solo_units, pool_units, run_factor, quality
+
+
+@njit(cache=True, error_model="numpy")  # IEEE division: a size of 0 tolerates anything
+def governance_fits(
+    size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray, needs: np.ndarray
+) -> np.ndarray:
+    """(P x modes): each mode's fit to each network (partnership.governance_fit).
+
+    `needs` has a column per mode and rows: its best fit, the trust it needs, the size it
+    tolerates and how much its fit depends on consensus; fit = best x min(1, trust / needed)
+    x min(1, tolerated / size) x ((1 - weight) + weight x consensus), multiplied in that order.
+    """
+    n_pools, n_modes = size.size, needs.shape[1]
+    fits = np.empty((n_pools, n_modes))
+    for k in range(n_pools):
+        for j in range(n_modes):
+            weight = needs[3, j]
+            fits[k, j] = (
+                needs[0, j]
+                * minimum(1.0, mean_trust[k] / needs[1, j])
+                * minimum(1.0, needs[2, j] / size[k])
+                * ((1.0 - weight) + weight * consensus[k])
+            )
+    return fits
+
+
+@njit(cache=True)
+def governance_choice(
+    fits: np.ndarray,
+    requested: np.ndarray,
+    membership: np.ndarray,
+    leadership: np.ndarray,
+    adaptive: int,
+    shared: int,
+    lead: int,
+    administrator: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each pool's governance mode and effectiveness (Organization.choose_governance).
+
+    The mode is the one `requested`, or for `adaptive` the column of `fits` that fits best
+    (the first on a tie, as numpy's argmax; fits are never NaN, as the trust and size a
+    mode needs are validated positive). Effectiveness = fit x the quality of whoever
+    leads: the members' mean leadership when `shared`, the best leader's under a `lead`
+    organization, `administrator` otherwise. Returns (modes, effectiveness).
+    """
+    n_pools, n_orgs = membership.shape
+    mode = np.empty(n_pools, dtype=np.int64)
+    effectiveness = np.empty(n_pools)
+    members = np.empty(n_orgs)
+    leaders = np.empty(n_orgs)
+    for k in range(n_pools):
+        chosen = requested[k]
+        if chosen == adaptive:
+            chosen = 0
+            for j in range(1, fits.shape[1]):
+                if fits[k, j] > fits[k, chosen]:
+                    chosen = j
+        mode[k] = chosen
+        best = 0.0
+        for o in range(n_orgs):
+            members[o] = membership[k, o]
+            leaders[o] = membership[k, o] * leadership[o]
+            best = maximum(best, leaders[o])
+        if chosen == shared:
+            size = maximum(0.0 + pairwise_sum(members, 0, n_orgs), 1.0)
+            quality = (0.0 + pairwise_sum(leaders, 0, n_orgs)) / size
+        elif chosen == lead:
+            quality = best
+        else:
+            quality = administrator
+        effectiveness[k] = fits[k, chosen] * quality
+    return mode, effectiveness
 
 
 @njit(cache=True)
@@ -418,8 +610,9 @@ def reserves(
 
 
 def load() -> None:
-    """Compile every kernel here, or load it from numba's on-disk cache, on empty inputs of
-    the types the model passes: a sweep worker pays this start-up before its first run."""
+    """Compile every kernel here, and the payoffs' (payoff.group_payoffs), or load them from
+    numba's on-disk cache, on empty inputs of the types the model passes: a sweep worker pays
+    this start-up before its first run. (The others run in every month, pools or not.)"""
     empty = np.zeros((0, 1))
     partner_observations(
         empty,
@@ -437,7 +630,30 @@ def load() -> None:
     )
     member_means(empty, np.zeros((1, 1)))
     co_membership(empty, np.zeros(0, dtype=np.bool_))
-    best_runners(empty, np.zeros((1, 4)))
+    pool_operations(
+        *(empty,) * 2,
+        *(np.zeros(0),) * 2,
+        *(np.zeros((1, 4)),) * 2,
+        True,
+        np.zeros(1),
+        np.zeros((0, 4)),
+        0.0,
+        1.0,
+    )
+    delivered_units(
+        np.zeros((1, 4)),
+        np.zeros((0, 4)),
+        *(np.zeros((1, 4)),) * 2,
+        True,
+        np.zeros((0, 4), dtype=np.int64),
+        empty,
+        np.ones(4),
+    )
+    governance_fits(*(np.zeros(0),) * 3, np.ones((4, 3)))
+    governance_choice(
+        np.zeros((0, 3)), np.zeros(0, dtype=np.int64), empty, np.zeros(1), 3, 0, 1, 0.5
+    )
+    group_payoffs(empty, empty, np.zeros(0))
     update_beliefs(empty, empty, empty, 0.0)
     pool_returns(
         empty, *(np.zeros(0),) * 2, *(np.zeros((0, 4)),) * 3, *(np.zeros((1, 4)),) * 3, np.ones(4)

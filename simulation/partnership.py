@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kernels import weighted_mix
 from .params import KINDS, Governance, ModelParams, Sector
+from .partner_kernels import governance_fits
 
 if TYPE_CHECKING:
     from .agents import Organization
@@ -57,15 +57,19 @@ def governance_fit(
     """
     # One column per mode (GOVERNANCE_MODES): its best fit, the trust and size it needs, and
     # how much its fit depends on consensus (an NAO tolerates any size: a factor of 1).
-    best = np.array([1.0, params.lead_fit, params.nao_fit])
-    trust = np.array([params.shared_trust, params.lead_trust, params.nao_trust])
-    tolerated = np.array([params.shared_size, params.lead_size, np.inf])
-    weight = np.array([1.0, params.lead_consensus, params.nao_consensus])
-    return (
-        best
-        * np.minimum(1.0, mean_trust[:, None] / trust)
-        * np.minimum(1.0, tolerated / np.asarray(size)[:, None])
-        * ((1.0 - weight) + weight * consensus[:, None])
+    needs = np.array(
+        [
+            [1.0, params.lead_fit, params.nao_fit],
+            [params.shared_trust, params.lead_trust, params.nao_trust],
+            [params.shared_size, params.lead_size, np.inf],
+            [1.0, params.lead_consensus, params.nao_consensus],
+        ]
+    )
+    return governance_fits(
+        np.asarray(size, dtype=np.float64),
+        np.asarray(mean_trust, dtype=np.float64),
+        np.asarray(consensus, dtype=np.float64),
+        needs,
     )
 
 
@@ -357,61 +361,3 @@ class Partnership:
         """Which formal agreements of `age` months have reached an end date, every
         `duration` months (D1); for one partnership or a table's columns at once."""
         return formal & (age > 0) & (age % duration == 0)
-
-
-def _mix(weights: np.ndarray, priorities: np.ndarray) -> np.ndarray:
-    """weights @ priorities, summed over organizations in their order (a compiled loop)
-    rather than by BLAS, whose summation order (and so the last bits) depends on the CPU."""
-    return weighted_mix(weights, priorities)
-
-
-def pool_focus(
-    weights: np.ndarray, membership: np.ndarray, priorities: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(focus, weights): each pool's split of output over domains, weighted member priorities.
-
-    Rows of `weights` (pools x organizations) are the contributions, or membership if
-    nothing was paid. Contributions so small that their weighted mix underflows to zero
-    (e.g. trust decayed to subnormal numbers) also fall back to membership, which would
-    otherwise give 0/0 and let NaN units through to delivery. Normal rows are untouched.
-    """
-    focus = _mix(weights, priorities)
-    total = focus.sum(axis=1, keepdims=True)
-    if not (total > 0).all():
-        weights = np.where(total > 0, weights, membership)
-        focus = _mix(weights, priorities)
-        total = focus.sum(axis=1, keepdims=True)
-    return focus / total, weights
-
-
-class Runners:
-    """Which member runs each pool's work in each domain (B2, B6), and what that moves.
-
-    With division of labour one member runs each domain, kept as an index (pools x domains)
-    into the organizations; without it, each member serves its share of every domain's
-    cases (pools x organizations x domains). Either way `collect` sums the pools' money onto
-    the organizations that run it and `read` looks up, for each pool, a per-organization
-    figure through its runners: the index makes both a gather, with the same sums in the
-    same order as the general weighted form (bitwise the same results).
-    """
-
-    def __init__(self, *, best: np.ndarray | None = None, shares: np.ndarray | None = None):
-        self.best = best
-        self.shares = shares
-
-    def collect(self, pool_domain: np.ndarray, n_organizations: int) -> np.ndarray:
-        """(organizations x domains): each organization's money run for pools."""
-        if self.best is None:
-            return np.einsum("kod,kd->od", self.shares, pool_domain)
-        n_domains = pool_domain.shape[1]
-        cells = self.best * n_domains + np.arange(n_domains)  # (runner, domain), flattened
-        money = np.bincount(
-            cells.ravel(), weights=pool_domain.ravel(), minlength=n_organizations * n_domains
-        )  # pools' sums in pool order, as np.add.at would add them, at a third of its cost
-        return money.reshape(n_organizations, n_domains)
-
-    def read(self, per_organization: np.ndarray) -> np.ndarray:
-        """(pools x domains): `per_organization` (organizations x domains) of each runner."""
-        if self.best is None:
-            return np.einsum("kod,od->kd", self.shares, per_organization)
-        return per_organization[self.best, np.arange(per_organization.shape[1])[None, :]]

@@ -168,7 +168,8 @@ def test_beta_network_keeps_evidence_consistent():
 @pytest.mark.parametrize("n", [2, 3, 4, 6])
 def test_defection_advantage_for_every_composition(n):
     """pi_D - pi_C = c (1 - r/N) for a focal member, whatever the others do: defection
-    dominates iff r < N (member_payoffs, which the model calls every month)."""
+    dominates iff r < N (member_payoffs, a wrapper of the group_payoffs the model calls
+    every month)."""
     c, endowment = 5.0, 20.0
     for r in (0.5, n - 0.5, float(n), n + 0.5, 2.0 * n):
         for k in range(n):  # contributors among the other n - 1

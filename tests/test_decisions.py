@@ -28,16 +28,15 @@ from simulation.agents import (
 )
 from simulation.cooperation import Cooperation
 from simulation.params import Governance, ModelParams, profile
+from simulation.partner_kernels import delivered_units, pool_operations
 from simulation.partnership import (
     GOVERNANCE_CODES,
     GOVERNANCE_MODES,
     KIND_CODES,
     Partnership,
     PartnershipTable,
-    Runners,
     governance_fit,
     kind_of,
-    pool_focus,
 )
 from simulation.sampling import weighted_pick
 
@@ -804,20 +803,46 @@ def test_a_new_row_starts_empty_and_neutral():
     assert table["pool"].dtype == np.float64 and table["membership"].dtype == np.float64
 
 
+def pool_runs(
+    paid: np.ndarray,
+    membership: np.ndarray,
+    priorities: np.ndarray,
+    *,
+    expertise: np.ndarray | None = None,
+    division: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """pool_operations for pools spending 1 each, with no money of their own and no
+    memory, so each organization's operation `size` is the pools' money it runs."""
+    n_pools, n_orgs = membership.shape
+    return pool_operations(
+        membership,
+        paid,
+        np.ones(n_pools),
+        np.ones(n_pools),
+        priorities,
+        np.ones_like(priorities) if expertise is None else expertise,
+        division,
+        np.zeros(n_orgs),
+        np.empty((0, priorities.shape[1])),
+        0.0,
+        1.0,
+    )
+
+
 def test_pool_focus_follows_contributions_and_falls_back_to_membership():
     priorities = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
     membership = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
     weights = np.array([[3.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
-    focus, used = pool_focus(weights, membership, priorities)
+    *_, focus, _, share = pool_runs(weights, membership, priorities)
     np.testing.assert_allclose(focus, [[0.75, 0.25], [0.25, 0.75]])
-    np.testing.assert_array_equal(used, [[3.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(share, [[0.75, 0.25, 0.0], [0.0, 0.5, 0.5]])
     # 5e-324 x 0.5 rounds to zero: the first pool falls back to its members.
     # The second pool's small contributions are its weights, not its membership.
     tiny = np.array([[0.0, 0.0, 5e-324], [0.0, 0.3, 0.1]])
-    focus, used = pool_focus(tiny, membership, priorities)
+    *_, focus, _, share = pool_runs(tiny, membership, priorities)
     assert np.isfinite(focus).all()
     np.testing.assert_allclose(focus, [[0.5, 0.5], [0.125, 0.875]])
-    np.testing.assert_array_equal(used, [[1.0, 1.0, 0.0], [0.0, 0.3, 0.1]])
+    np.testing.assert_allclose(share, [[0.5, 0.5, 0.0], [0.0, 0.75, 0.25]])
 
 
 def test_a_partnership_records_its_governance_and_dates():
@@ -841,25 +866,49 @@ def test_a_partnership_records_its_governance_and_dates():
 
 def test_runners_move_each_domain_to_the_member_that_runs_it():
     """Division of labour (B2, B6): each pool's money in a domain lands on the one member
-    that runs the domain, and the pool reads that member's figure; the index form gives what
-    the general (pools x organizations x domains) weighted form gives with one-hot shares."""
-    best = np.array([[0, 2, 1, 0], [1, 1, 2, 0]])  # 2 pools x 4 domains -> organization
-    shares = np.zeros((2, 4, 4))
-    for k in range(2):
-        shares[k, best[k], np.arange(4)] = 1.0
-    pool_domain = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0]])
-    figure = np.arange(16, dtype=float).reshape(4, 4)  # organizations x domains
+    with most expertise there, and the pool reads that member's scale and expertise."""
+    membership = np.array([[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]])
+    expertise = np.array(
+        [[0.9, 0.1, 0.2, 0.9], [0.1, 0.3, 0.8, 0.9], [0.5, 0.9, 0.1, 0.1], [1.0, 1.0, 1.0, 1.0]]
+    )
+    priorities = np.full((4, 4), 0.25)
+    size, _, solo_domain, pool_domain, _, best, share = pool_runs(
+        membership, membership, priorities, expertise=expertise, division=True
+    )
+    np.testing.assert_array_equal(best, [[0, 2, 1, 0], [2, 2, 1, 1]])  # a tie: the first
     expected = np.zeros((4, 4))
     for k in range(2):
         for d in range(4):
             expected[best[k, d], d] += pool_domain[k, d]
-    indexed, weighted = Runners(best=best), Runners(shares=shares)
-    np.testing.assert_array_equal(indexed.collect(pool_domain, 4), expected)
-    np.testing.assert_array_equal(weighted.collect(pool_domain, 4), expected)
-    read = np.array([[figure[best[k, d], d] for d in range(4)] for k in range(2)])
-    np.testing.assert_array_equal(indexed.read(figure), read)
-    np.testing.assert_array_equal(weighted.read(figure), read)
-    assert indexed.collect(pool_domain, 4)[3].sum() == 0  # runs nothing: gets nothing
+    np.testing.assert_array_equal(size, expected)
+    assert size[3].sum() == 0  # organization 3 runs nothing: gets nothing
+    factor = np.arange(16, dtype=float).reshape(4, 4) + 1.0  # organizations x domains
+    _, _, run_factor, quality = delivered_units(
+        solo_domain, pool_domain, factor, expertise, True, best, share, np.ones(4)
+    )
+    rows, domains = best, np.arange(4)[None, :]
+    np.testing.assert_array_equal(run_factor, factor[rows, domains])
+    np.testing.assert_array_equal(quality, expertise[rows, domains])
+
+
+def test_lone_runners_give_the_same_units_with_or_without_division_of_labour():
+    """A pool of one member is run by that member either way: the index of division of
+    labour and the weighted shares without it give bitwise the same units and quality."""
+    rng = np.random.default_rng(3)
+    membership = np.eye(5)[[0, 3, 3, 1]]
+    priorities, expertise = rng.random((5, 4)), rng.random((5, 4))
+    paid = membership * rng.random((4, 1))
+    outputs = []
+    for division in (True, False):
+        size, ratio, solo_domain, pool_domain, _, best, share = pool_runs(
+            paid, membership, priorities, expertise=expertise, division=division
+        )
+        units = delivered_units(
+            solo_domain, pool_domain, ratio**0.3, expertise, division, best, share, np.ones(4)
+        )
+        outputs.append((size, *units))
+    for with_division, without in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(with_division, without)
 
 
 def test_weighted_pick_draws_what_generator_choice_draws():

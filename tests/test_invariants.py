@@ -224,16 +224,20 @@ def test_pool_focus_survives_subnormal_contributions():
     """A pool whose contributions underflow (trust decayed to subnormal numbers) is split by
     membership instead of 0/0, which let NaN service units reach delivery; other pools keep
     their contribution-weighted focus exactly."""
-    from simulation.partnership import pool_focus
+    from simulation.partner_kernels import pool_operations
 
     priorities = np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7], [0.25, 0.25, 0.25, 0.25]])
     membership = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
     weights = np.array([[0.0, 0.0, 5e-324], [0.0, 2.0, 6.0]])  # 0.25 x 5e-324 rounds to 0
     assert weights[0].sum() > 0 and not (weights[0] @ priorities).sum() > 0  # the underflow
-    focus, used = pool_focus(weights, membership, priorities)
+    ones = np.ones(2)
+    *_, focus, _, share = pool_operations(
+        membership, weights, ones, ones, priorities, priorities, False,
+        np.zeros(3), np.empty((0, 4)), 0.0, 1.0,
+    )  # fmt: skip
     assert np.all(np.isfinite(focus)) and np.allclose(focus.sum(axis=1), 1.0)
     np.testing.assert_allclose(focus[0], [0.475, 0.175, 0.175, 0.175])
-    np.testing.assert_array_equal(used[0], membership[0])
+    np.testing.assert_array_equal(share[0], membership[0] / 2)
     expected = weights[1] @ priorities
     np.testing.assert_array_equal(focus[1], expected / expected.sum())
 

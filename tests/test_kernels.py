@@ -13,7 +13,18 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from simulation.partner_kernels import co_membership, payments, pool_inflow, reserves
+from simulation.model import UNIT_COST
+from simulation.partner_kernels import (
+    co_membership,
+    delivered_units,
+    governance_choice,
+    governance_fits,
+    payments,
+    pool_inflow,
+    pool_operations,
+    reserves,
+)
+from simulation.payoff import group_payoffs
 from simulation.summation import pairwise_sum
 from simulation.welfare import gini, sorted_values
 
@@ -170,3 +181,135 @@ def test_partners_and_linked_members_are_counted_by_pools(seed):
     np.fill_diagonal(shared, False)
     assert_array_equal(together, shared)
     assert linked_members == np.count_nonzero(m[linked].any(axis=0))
+
+
+def numpy_delivery(  # noqa: PLR0917 (the kernels' arguments, in their order)
+    m, paid, pool, net, priorities, expertise, division, solo, last, memory, usual, exponent
+):
+    """Step 6's delivery arithmetic as numpy code: focus, runners, operations and units."""
+    weights = np.where(paid.sum(axis=1)[:, None] > 0, paid, m)
+    focus = (weights[:, :, None] * priorities[None, :, :]).sum(axis=1)  # organization order
+    total = focus.sum(axis=1, keepdims=True)
+    weights = np.where(total > 0, weights, m)
+    focus = (weights[:, :, None] * priorities[None, :, :]).sum(axis=1)
+    focus /= focus.sum(axis=1, keepdims=True)
+    pool_domain = (pool * net)[:, None] * focus
+    n_orgs, n_domains = priorities.shape
+    if division:
+        best = np.array(
+            [[max(np.flatnonzero(row), key=lambda o: expertise[o, d]) for d in range(n_domains)]
+             for row in m]
+        ).reshape(-1, n_domains)  # fmt: skip
+        cells = (best * n_domains + np.arange(n_domains)).ravel()
+        run_money = np.bincount(cells, pool_domain.ravel(), n_orgs * n_domains)
+        run_money = run_money.reshape(n_orgs, n_domains)
+        read = lambda figure: figure[best, np.arange(n_domains)[None, :]]  # noqa: E731
+    else:
+        share = weights / weights.sum(axis=1, keepdims=True)
+        shares = np.repeat(share[:, :, None], n_domains, axis=2)
+        run_money = np.einsum("kod,kd->od", shares, pool_domain)
+        read = lambda figure: np.einsum("kod,od->kd", shares, figure)  # noqa: E731
+    solo_domain = solo[:, None] * priorities
+    operations = solo_domain + run_money
+    size = memory * (operations if last is None else last) + (1.0 - memory) * operations
+    factor = (np.maximum(size, 0.0) / usual) ** exponent
+    return (
+        size,
+        solo_domain * factor / UNIT_COST,
+        pool_domain * read(factor) / UNIT_COST,
+        read(expertise),
+        focus,
+    )
+
+
+@pytest.mark.parametrize("division", [True, False])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_delivery_passes_give_numpys_focus_runners_and_units(seed, division):
+    """pool_operations and delivered_units, around numpy's power, against the numpy of
+    step 6: pools paid for by their members or (nothing paid, or a mix that underflows)
+    by membership, runners by expertise (ties to the first) or by shares, last month's
+    operations or none, and a pool whose governance costs more than its money."""
+    t = town(seed, orgs=40)
+    rng, m = t["rng"], t["membership"]
+    m[0, :3] = 1.0  # members who pay nothing
+    pools, orgs = m.shape
+    paid = spread_values(rng, m.shape) * m
+    paid[0] = 0.0
+    paid[2] = m[2] * 5e-324  # underflows when mixed with priorities below one half
+    priorities, expertise = rng.random((orgs, 4)), rng.random((orgs, 4))
+    priorities[m[2] > 0] *= 0.49
+    expertise[1:3] = 1.0  # two members of pool 0 tie as its most expert
+    pool, net, solo = spread_values(rng, pools), rng.random(pools), spread_values(rng, orgs)
+    net[1] = -1.0  # governance_cost and nao_cost may add up to more than a pool's money
+    for last in (None, spread_values(rng, (orgs, 4))):
+        expected = numpy_delivery(
+            m, paid, pool, net, priorities, expertise, division, solo, last, 0.7, 3.0, 0.11
+        )
+        size, ratio, solo_domain, pool_domain, focus, best, share = pool_operations(
+            m, paid, pool, net, priorities, expertise, division, solo,
+            np.empty((0, 4)) if last is None else last, 0.7, 3.0,
+        )  # fmt: skip
+        factor = ratio**0.11
+        solo_units, pool_units, _, quality = delivered_units(
+            solo_domain, pool_domain, factor, expertise, division, best, share, UNIT_COST
+        )
+        for ours, theirs in zip(
+            (size, solo_units, pool_units, quality, focus), expected, strict=True
+        ):
+            assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_governance_fits_and_choice_follow_their_equations(seed):
+    """governance_fits and governance_choice against the numpy of their equations: fits
+    as products in order, the requested mode or (adaptive) the best fit (the first of a
+    tie), effectiveness =
+    fit x members' mean leadership (shared), best leader (lead) or the administrator's."""
+    t = town(seed, orgs=40)
+    rng, m = t["rng"], t["membership"]
+    pools = m.shape[0]
+    size = m.sum(axis=1) + (rng.random(pools) < 0.3)
+    trust, consensus = rng.random(pools), rng.random(pools)
+    trust[0] = 0.0  # every mode fits 0: a tie, to the first mode
+    needs = np.vstack([rng.random(3), rng.random(3) + 0.1, [2.0, 5.0, np.inf], rng.random(3)])
+    fits = governance_fits(size, trust, consensus, needs)
+    best, needed, tolerated, weight = needs
+    with np.errstate(divide="ignore"):  # a pool without members tolerates any mode
+        expected = (
+            best
+            * np.minimum(1.0, trust[:, None] / needed)
+            * np.minimum(1.0, tolerated / size[:, None])
+            * ((1.0 - weight) + weight * consensus[:, None])
+        )
+    assert_array_equal(fits, expected)
+    requested = rng.integers(0, 4, pools)  # 3 = adaptive
+    requested[0] = 3
+    leadership = rng.random(m.shape[1])
+    mode, effectiveness = governance_choice(fits, requested, m, leadership, 3, 0, 1, 0.7)
+    chosen = np.where(requested == 3, fits.argmax(axis=1), requested)
+    leaders = m * leadership[None, :]
+    lead = np.where(
+        chosen == 0,
+        leaders.sum(axis=1) / np.maximum(m.sum(axis=1), 1.0),
+        np.where(chosen == 1, leaders.max(axis=1, initial=0.0), 0.7),
+    )
+    assert_array_equal(mode, chosen)
+    assert_array_equal(effectiveness, fits[np.arange(pools), chosen] * lead)
+    assert set(chosen) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_group_payoffs_follow_the_public_goods_game(seed):
+    t = town(seed, orgs=40)
+    rng, m = t["rng"], t["membership"]
+    endowments = spread_values(rng, m.shape) * m
+    contributions = endowments * rng.random(m.shape)
+    r = rng.random(m.shape[0]) * 3
+    member = endowments > 0
+    size = np.maximum(member.sum(axis=1, keepdims=True), 1)
+    expected = np.where(
+        member,
+        endowments - contributions + r[:, None] * contributions.sum(axis=1, keepdims=True) / size,
+        0.0,
+    )
+    assert_array_equal(group_payoffs(endowments, contributions, r), expected)
