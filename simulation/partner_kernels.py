@@ -200,7 +200,8 @@ def pool_operations(
        month's; empty in the first month, which starts from this one's), and its size
        relative to `usual_operation` (the caller takes the power that gives scale).
 
-    Returns (operation_size, ratio, solo_domain, pool_domain, focus, best, share). Bitwise
+    Returns (operation_size, ratio, solo_domain, pool_domain, focus, best, share); only the
+    runners of the mode in use are filled (`best` with `division`, `share` without). Bitwise
     numpy's results for the same equations: rows summed as numpy sums them and the runners'
     sums added pool after pool.
     """
@@ -356,7 +357,6 @@ def governance_choice(
     n_pools, n_orgs = membership.shape
     mode = np.empty(n_pools, dtype=np.int64)
     effectiveness = np.empty(n_pools)
-    members = np.empty(n_orgs)
     leaders = np.empty(n_orgs)
     for k in range(n_pools):
         chosen = requested[k]
@@ -367,13 +367,13 @@ def governance_choice(
                     chosen = j
         mode[k] = chosen
         best = 0.0
+        size = 0.0  # membership is 0 or 1: the count is exact in any order
         for o in range(n_orgs):
-            members[o] = membership[k, o]
+            size += membership[k, o]
             leaders[o] = membership[k, o] * leadership[o]
             best = maximum(best, leaders[o])
         if chosen == shared:
-            size = maximum(0.0 + pairwise_sum(members, 0, n_orgs), 1.0)
-            quality = (0.0 + pairwise_sum(leaders, 0, n_orgs)) / size
+            quality = (0.0 + pairwise_sum(leaders, 0, n_orgs)) / maximum(size, 1.0)
         elif chosen == lead:
             quality = best
         else:
