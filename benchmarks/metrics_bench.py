@@ -25,6 +25,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# The package first: it pins numpy's code paths, as for its users, before Mesa loads numpy.
+import simulation  # noqa: F401
+
+# isort: split
 from mesa import DataCollector
 
 from simulation import PartnershipModel, runner

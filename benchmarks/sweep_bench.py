@@ -165,12 +165,15 @@ def _stop_forkserver() -> None:
 
 
 def child_batch(processes: int, reps: int, steps: int, out: Path) -> dict[str, Any]:
-    import mesa
-
+    # The package before Mesa: importing it first pins numpy's SIMD dispatch, as the
+    # `partnership` command does for our workers. Mesa imports numpy, and a numpy loaded
+    # unpinned takes this CPU's widest paths, whose last bits differ (numpy_dispatch).
     from simulation import PartnershipModel
     from simulation.sweep.seeds import run_seed
 
     seeds = [run_seed(ROOT_SEED, 0, r) for r in range(reps)]
+    import mesa
+
     results: list[Any] = []
     m = _measure(
         lambda: results.append(
