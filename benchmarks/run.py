@@ -96,8 +96,8 @@ def _touch_every_cell(welfare: np.ndarray, keep: np.ndarray, months: int) -> flo
 @cache
 def _compiled_floor() -> Callable[[np.ndarray, np.ndarray, int], float]:
     """The lower bound's pass, compiled on first use: numba loads numpy, which must load
-    after the package (its import pins numpy's code paths, as for its users; a numpy loaded
-    first would time this CPU's widest paths instead)."""
+    after the package (`main` imports it first; a numpy loaded before it would time this
+    CPU's widest code paths instead of those the package pins for its users)."""
     from numba import njit
 
     return njit(cache=False)(_touch_every_cell)
@@ -201,6 +201,11 @@ def main() -> None:
     if args.child_default:
         child_default(args.child_default)
         return
+
+    # This checkout's package before anything loads numpy (Mesa, numba, the lower bound):
+    # its import pins numpy's code paths, as for its users. The children above import
+    # theirs first (the baseline's from its own checkout), so they must not get here.
+    import simulation  # noqa: F401
 
     print(f"{os.cpu_count()} cores, load average before: {_load()}")
     default_run(), boltzmann_run(0), floor_run()  # compile / load, warm caches

@@ -171,9 +171,10 @@ def child_batch(processes: int, reps: int, steps: int, out: Path) -> dict[str, A
     from simulation import PartnershipModel
     from simulation.sweep.seeds import run_seed
 
-    seeds = [run_seed(ROOT_SEED, 0, r) for r in range(reps)]
+    # isort: split
     import mesa
 
+    seeds = [run_seed(ROOT_SEED, 0, r) for r in range(reps)]
     results: list[Any] = []
     m = _measure(
         lambda: results.append(
