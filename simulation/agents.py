@@ -9,6 +9,7 @@ when something asks for it (`PartnershipModel.citizen`).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -98,6 +99,17 @@ class _Entry:
         getattr(org.model, self.array)[org.index] = value
 
 
+@lru_cache(maxsize=32)  # a sweep varies the setting run after run: keep the last few
+def sector_profile(table: str, sector: Sector, contrast: float) -> np.ndarray:
+    """A sector's row of the `expertise` or `priorities` table (params.profile), worked out
+    once per setting of `profile_contrast`: every organization of a sector asks for the same
+    row, and working it out cost more than the rest of setting an organization up. Shared,
+    so read-only."""
+    row = profile({"expertise": EXPERTISE, "priorities": PRIORITIES}[table], sector, contrast)
+    row.flags.writeable = False
+    return row
+
+
 class Organization(Agent):
     """An organization that funds and delivers services, alone or through partnerships."""
 
@@ -122,13 +134,13 @@ class Organization(Agent):
         self.opening_budget = base_income * min(rest / max(p.spend_rate, 1e-9), MAX_RESERVE_MONTHS)
         spread = p.expertise_spread
         self.expertise = np.clip(
-            profile(EXPERTISE, self.sector, p.profile_contrast)
+            sector_profile("expertise", self.sector, p.profile_contrast)
             * rng.uniform(1 - spread, 1 + spread, len(DOMAINS)),
             0.02,
             0.98,
         )
         # The sector's priorities, which every leader's own draw is mixed with (C1, C7).
-        self.sector_priorities = profile(PRIORITIES, self.sector, p.profile_contrast)
+        self.sector_priorities = sector_profile("priorities", self.sector, p.profile_contrast)
         self.priorities = self._draw_priorities(p.goal_divergence)
         self.culture = np.asarray(CULTURE[self.sector]) + rng.normal(0.0, p.culture_spread, 2)
         self.leadership = self._draw_leadership()

@@ -9,11 +9,13 @@ this module holds the types and the rule that turns a belief into a contribution
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
 
 from .kernels import maximum, minimum
+from .sampling import pick
 
 
 class Cooperation(IntEnum):
@@ -34,10 +36,22 @@ _CONDITIONAL, _HUMP, _UNCONDITIONAL = (
 
 
 def draw_cooperation(free_rider_share: float, rng: np.random.Generator) -> Cooperation:
-    """One organization's contribution type, with the FGF (2001) shares."""
+    """One organization's contribution type, with the FGF (2001) shares: one uniform draw,
+    as `Generator.choice(4, p=shares)` would take it (sampling.pick)."""
+    return Cooperation(pick(_type_distribution(free_rider_share), rng))
+
+
+@lru_cache(maxsize=32)  # a sweep varies the setting run after run: keep the last few
+def _type_distribution(free_rider_share: float) -> np.ndarray:
+    """The types' cumulative shares as `Generator.choice` lays them out, once per town
+    setting (validating and summing them for each of fifty organizations cost more than
+    the draws). Shared, so read-only."""
     rest = 1.0 - free_rider_share
     weights = (free_rider_share, *(rest * w for w in NON_FREE_RIDER_SHARES))
-    return Cooperation(int(rng.choice(len(weights), p=np.asarray(weights) / sum(weights))))
+    cdf = (np.asarray(weights) / sum(weights)).cumsum()
+    cdf /= cdf[-1]
+    cdf.flags.writeable = False
+    return cdf
 
 
 def contribution_shares(

@@ -18,6 +18,7 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -518,7 +519,7 @@ class PartnershipModel(Model):
             self.budget,
         )
         if p.mutual_cover:
-            paid += self._cover(formal & (m > 0), chosen, paid, cap)
+            self._cover(formal, chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
         self._promise = promise
         self.given = chosen  # share of its promise each member gave (P x O), for observers
@@ -529,16 +530,18 @@ class PartnershipModel(Model):
 
     def _cover(
         self, formal: np.ndarray, chosen: np.ndarray, paid: np.ndarray, cap: np.ndarray
-    ) -> np.ndarray:
+    ) -> None:
         """Formal partners cover what a cut member no longer pays (Z1 buffering).
 
-        The gap is what the cut members would have given at their usual income; members not
-        hit by a cut who are giving share it in proportion to what they give, as far as
-        their room below `max_committed` allows. Returns the extra payments (P x O).
+        `formal` is each pool's formality (P x 1). The gap is what the cut members would have
+        given at their usual income; members not hit by a cut who are giving share it in
+        proportion to what they give, as far as their room below `max_committed` allows.
+        Adds the extra payments to `paid` (P x O); a month without a cut has nothing to cover.
         """
         hit = self._cut < 1.0
         if not hit.any():
-            return np.zeros_like(paid)
+            return
+        formal = formal & (self._m > 0)  # formal members
         usual = self.p.formal_commitment * self.base_income * (1.0 - self._cut)
         gap = np.where(formal & hit[None, :], chosen * usual[None, :], 0.0).sum(axis=1)
         givers = np.where(formal & ~hit[None, :], paid, 0.0)
@@ -548,7 +551,7 @@ class PartnershipModel(Model):
         wanted = extra.sum(axis=0)
         extra *= np.where(wanted > room, room / np.maximum(wanted, 1e-300), 1.0)[None, :]
         self.covered += float(extra.sum())
-        return extra
+        paid += extra
 
     def _sanction(self, fines: np.ndarray, due: np.ndarray) -> None:
         """Formal pools fine a member's shortfall (D1; `fines` and each member's total `due`
@@ -579,7 +582,9 @@ class PartnershipModel(Model):
         expected = table["beliefs"]
         self._update_trust(self._members, chosen, expected)
         update_beliefs(m, chosen, expected, self.p.belief_memory)
-        table["mean_trust"][:] = member_means(m, self.trust)[1]
+        # Trust and membership stay as they are now until the review (step 8), which reads
+        # each member's mean trust from here.
+        self._trusts, table["mean_trust"][:] = member_means(m, self.trust)
 
     def _update_trust(self, size: np.ndarray, chosen: np.ndarray, expected: np.ndarray) -> None:
         """Apply this month's experiences to trust: every member of a partnership of `size`
@@ -839,8 +844,8 @@ class PartnershipModel(Model):
         volunteer's (_review_volunteers); only pools where something happens are then
         visited, in the order of `self.partnerships`.
         """
-        table, m = self.table, self._m
-        trusts = self._member_trust(m)
+        table = self.table
+        trusts = self._trusts  # members' mean trust in their partners after step 5
         age, formal = table["age"], table["formal"]
         age += 1
         term_over = Partnership.terms_over(formal, age, self.p.formal_duration)
@@ -910,28 +915,31 @@ class PartnershipModel(Model):
         One draw for all volunteers of all groups, in the order of `self.partnerships` and
         of each group's volunteers.
         """
-        counts = self.table["volunteers"]
-        hosts = np.flatnonzero(counts)
-        if not hosts.size:
+        sizes = self.table["volunteers"].tolist()
+        total = sum(sizes)
+        if not total:
             return []
-        ends = np.cumsum(counts[hosts])
-        stay = self.rng.random(int(ends[-1])) >= self.p.volunteer_dropout
-        gone = np.flatnonzero(~stay)
-        if not gone.size:
+        stay = self.rng.random(total) >= self.p.volunteer_dropout
+        gone = (~stay).nonzero()[0].tolist()
+        if not gone:
             return []
-        # Only the few groups someone left are visited: each drop-out's group is the first
-        # whose end lies past its position in the draw.
-        groups = np.searchsorted(ends, gone, side="right")
-        ends_at, volunteering = ends.tolist(), self.citizens.volunteering
-        below_two = []
-        for g in dict.fromkeys(groups.tolist()):
-            ps = self.partnerships[hosts[g]]
-            end = ends_at[g]
-            kept = stay[end - ps.volunteers.size : end]
+        # Only the few groups someone left are visited: a walk along the groups' ends (a
+        # Python list of a few dozen rows costs less than numpy's cumsum and searchsorted).
+        volunteering, below_two = self.citizens.volunteering, []
+        end, next_gone = 0, 0
+        for row, size in enumerate(sizes):
+            end += size
+            if gone[next_gone] >= end:
+                continue
+            ps = self.partnerships[row]
+            kept = stay[end - size : end]
             volunteering[ps.volunteers[~kept]] = False
             ps.volunteers = ps.volunteers[kept]
             if ps.volunteers.size < 2:
-                below_two.append(ps.row)
+                below_two.append(row)
+            next_gone = bisect.bisect_left(gone, end, next_gone)
+            if next_gone == len(gone):
+                break
         return below_two
 
     def _leave(self, ps: Partnership, m: Organization, reason: str) -> None:

@@ -190,8 +190,9 @@ class PartnershipTable:
         # a slice copy per removed row cost a temporary copy of overlapping rows each).
         first, n = rows[0], self.n - len(rows)
         kept = None  # with several removed: the rows after the first one that stay
-        if len(rows) > 1:
-            kept = np.delete(np.arange(first + 1, self.n), taken[1:] - first - 1)
+        if len(rows) > 1:  # (a list of a few dozen rows costs a tenth of np.delete)
+            removed = set(rows)
+            kept = np.array([r for r in range(first + 1, self.n) if r not in removed], np.intp)
         for block, start in zip(self._storage, self._starts, strict=True):
             if kept is None:
                 block[:, first:n] = block[:, first + 1 : self.n]
@@ -236,6 +237,10 @@ class Column:
 
 
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+# Volunteers of a partnership that has none (read-only, shared: a group's are replaced, never
+# written in place).
+NO_VOLUNTEERS = np.zeros(0, dtype=np.int64)
+NO_VOLUNTEERS.flags.writeable = False
 GOVERNANCE_CODES = {mode: code for code, mode in enumerate(Governance)}
 
 
@@ -285,7 +290,7 @@ class Partnership:
         self.requested_governance = governance
         self.started = started
         self.duration = duration
-        self._volunteers = np.zeros(0, dtype=np.int64)  # citizen indices (K7)
+        self._volunteers = NO_VOLUNTEERS  # citizen indices (K7)
         self.active = True
         self._joins = 0
         store, row = table.store, self.row
@@ -293,16 +298,21 @@ class Partnership:
         store["formal"][row] = formal
         store["requested"][row] = store["governance"][row] = GOVERNANCE_CODES[governance]
         for m in members:
-            self.add(m)
+            self._enrol(m)
+        self._relink()
 
     def add(self, org: Organization) -> None:
         """`org` becomes a member (the model does the bookkeeping of beliefs)."""
+        self._enrol(org)
+        self._relink()
+
+    def _enrol(self, org: Organization) -> None:
+        """`org` is a member from now, after those who joined before it."""
         self.members.append(org)
         store = self.table.store
         store["membership"][self.row, org.index] = 1.0
         self._joins += 1
         store["joined"][self.row, org.index] = self._joins  # order of joining
-        self._relink()
 
     def remove(self, org: Organization) -> None:
         """`org` is no longer a member; its running value resets."""

@@ -16,4 +16,11 @@ def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> int:
     """Index i with probability weights[i] / weights.sum(); weights non-negative, sum > 0."""
     cdf = (weights / weights.sum()).cumsum()
     cdf /= cdf[-1]
+    return pick(cdf, rng)
+
+
+def pick(cdf: np.ndarray, rng: np.random.Generator) -> int:
+    """Index i with probability cdf[i] - cdf[i - 1], for a cumulative distribution laid out
+    as `Generator.choice` lays it out (running sums of the probabilities, divided by the
+    last): for draws from one distribution, laid out once."""
     return int(cdf.searchsorted(rng.random(), side="right"))

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from simulation import PartnershipModel, Sector, audit, funding, payoff, trust
 from simulation import welfare as wf
-from simulation.cooperation import Cooperation, contribution_shares, draw_cooperation
+from simulation.cooperation import (
+    NON_FREE_RIDER_SHARES,
+    Cooperation,
+    contribution_shares,
+    draw_cooperation,
+)
 
 rates = st.floats(0.0, 1.0, allow_nan=False)
 unit = st.floats(0.0, 1.0, allow_nan=False)
@@ -234,6 +239,18 @@ def test_type_shares_follow_fischbacher_gaechter_fehr():
     draws = np.array([draw_cooperation(0.3, rng) for _ in range(20_000)])
     shares = np.bincount(draws, minlength=4) / draws.size
     assert shares == pytest.approx([0.30, 0.50, 0.14, 0.06], abs=0.015)
+
+
+@pytest.mark.parametrize("free_riders", [0.0, 0.3, 0.55, 1.0])
+def test_a_type_is_drawn_as_generator_choice_draws_it(free_riders):
+    """The type's draw takes the one number `Generator.choice(4, p=FGF shares)` would take
+    and gives its type, for every organization in turn (it replaces that call for speed)."""
+    rest = 1.0 - free_riders
+    shares = np.array([free_riders, *(rest * s for s in NON_FREE_RIDER_SHARES)])
+    ours, theirs = np.random.default_rng(11), np.random.default_rng(11)
+    for _ in range(2_000):
+        assert draw_cooperation(free_riders, ours) == theirs.choice(4, p=shares / shares.sum())
+    assert ours.random() == theirs.random()  # the same stream afterwards
 
 
 # --------------------------------------------------------------------------- audits
