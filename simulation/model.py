@@ -541,10 +541,10 @@ class PartnershipModel(Model):
         hit = self._cut < 1.0
         if not hit.any():
             return
-        formal = formal & (self._m > 0)  # formal members
+        members = formal & (self._m > 0)  # formal pools' members
         usual = self.p.formal_commitment * self.base_income * (1.0 - self._cut)
-        gap = np.where(formal & hit[None, :], chosen * usual[None, :], 0.0).sum(axis=1)
-        givers = np.where(formal & ~hit[None, :], paid, 0.0)
+        gap = np.where(members & hit[None, :], chosen * usual[None, :], 0.0).sum(axis=1)
+        givers = np.where(members & ~hit[None, :], paid, 0.0)
         weight = givers / np.maximum(givers.sum(axis=1, keepdims=True), 1e-300)
         extra = gap[:, None] * weight
         room = np.maximum(cap - paid.sum(axis=0), 0.0)

@@ -237,11 +237,11 @@ class Column:
 
 
 KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+GOVERNANCE_CODES = {mode: code for code, mode in enumerate(Governance)}
 # Volunteers of a partnership that has none (read-only, shared: a group's are replaced, never
 # written in place).
 NO_VOLUNTEERS = np.zeros(0, dtype=np.int64)
 NO_VOLUNTEERS.flags.writeable = False
-GOVERNANCE_CODES = {mode: code for code, mode in enumerate(Governance)}
 
 
 class Partnership:
