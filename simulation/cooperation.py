@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from .kernels import maximum, minimum
-from .sampling import pick
+from .sampling import distribution, pick
 
 
 class Cooperation(IntEnum):
@@ -43,13 +43,11 @@ def draw_cooperation(free_rider_share: float, rng: np.random.Generator) -> Coope
 
 @lru_cache(maxsize=32)  # a sweep varies the setting run after run: keep the last few
 def _type_distribution(free_rider_share: float) -> np.ndarray:
-    """The types' cumulative shares as `Generator.choice` lays them out, once per town
-    setting (validating and summing them for each of fifty organizations cost more than
-    the draws). Shared, so read-only."""
+    """The types' cumulative shares as `Generator.choice` lays them out
+    (sampling.distribution), once per town setting: validating and summing them for each of
+    fifty organizations cost more than the draws. Shared, so read-only."""
     rest = 1.0 - free_rider_share
-    weights = (free_rider_share, *(rest * w for w in NON_FREE_RIDER_SHARES))
-    cdf = (np.asarray(weights) / sum(weights)).cumsum()
-    cdf /= cdf[-1]
+    cdf = distribution(np.array([free_rider_share, *(rest * w for w in NON_FREE_RIDER_SHARES)]))
     cdf.flags.writeable = False
     return cdf
 

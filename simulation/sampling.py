@@ -14,13 +14,18 @@ import numpy as np
 
 def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> int:
     """Index i with probability weights[i] / weights.sum(); weights non-negative, sum > 0."""
+    return pick(distribution(weights), rng)
+
+
+def distribution(weights: np.ndarray) -> np.ndarray:
+    """The cumulative distribution of `weights` as `Generator.choice` lays it out: running
+    sums of the normalised weights, divided by the last. Lay it out once for many draws."""
     cdf = (weights / weights.sum()).cumsum()
     cdf /= cdf[-1]
-    return pick(cdf, rng)
+    return cdf
 
 
 def pick(cdf: np.ndarray, rng: np.random.Generator) -> int:
-    """Index i with probability cdf[i] - cdf[i - 1], for a cumulative distribution laid out
-    as `Generator.choice` lays it out (running sums of the probabilities, divided by the
-    last): for draws from one distribution, laid out once."""
+    """Index i with probability cdf[i] - cdf[i - 1], for a distribution laid out by
+    `distribution`: one uniform draw, `searchsorted` to the right."""
     return int(cdf.searchsorted(rng.random(), side="right"))
