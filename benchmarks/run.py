@@ -143,7 +143,7 @@ def child_default(baseline: str) -> None:
 def child_first_run() -> None:
     """In a fresh process: seconds of the first small run (kernel load or compile) and of a
     second one (already loaded); their difference is the start-up cost."""
-    from simulation import PartnershipModel, partner_kernels
+    from simulation import PartnershipModel
 
     times = []
     for _ in range(2):
@@ -151,7 +151,6 @@ def child_first_run() -> None:
         model = PartnershipModel(rng=0, n_citizens=100, n_ngo=2, n_business=2)
         for _ in range(2):
             model.step()
-        partner_kernels.load()  # those a town this small may not reach in two months
         times.append(time.perf_counter() - start)
     print(json.dumps({"first": times[0], "second": times[1]}))
 

@@ -44,6 +44,7 @@ from .agents import (
 )
 from .audit import missing_share
 from .funding import FundingShocks, grant_contest, income_shocks, volatile_income
+from .kernel_cache import ensure_compiled
 from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
@@ -102,6 +103,7 @@ class PartnershipModel(Model):
         params: ModelParams | None = None,
         **overrides: Any,
     ) -> None:
+        ensure_compiled()  # once per process: before the first month, over two cores if cold
         super().__init__(rng=rng)
         base = params if params is not None else ModelParams()
         self.p = ModelParams(**{**base.model_dump(), **overrides}) if overrides else base

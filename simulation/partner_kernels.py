@@ -18,7 +18,6 @@ import numpy as np
 from numba import njit
 
 from .kernels import maximum, minimum
-from .payoff import group_payoffs
 from .summation import pairwise_sum
 
 
@@ -607,67 +606,3 @@ def reserves(
         usual_inflow[k] = memory * usual + (1 - memory) * money
     moved = (0.0 + pairwise_sum(drawn, 0, n_pools)) - (0.0 + pairwise_sum(saved, 0, n_pools))
     return spent, moved
-
-
-def load() -> None:
-    """Compile every kernel here, and the payoffs' (payoff.group_payoffs), or load them from
-    numba's on-disk cache, on empty inputs of the types the model passes: a sweep worker pays
-    this start-up before its first run. (The others run in every month, pools or not.)"""
-    empty = np.zeros((0, 1))
-    partner_observations(
-        empty,
-        np.zeros((0, 1), dtype=np.int64),
-        empty,
-        empty,
-        np.zeros(0),
-        np.zeros((1, 1)),
-        np.zeros(1, dtype=np.bool_),
-        np.zeros(0),
-        np.zeros(0),
-        0.0,
-        0.0,
-        0.0,
-    )
-    member_means(empty, np.zeros((1, 1)))
-    co_membership(empty, np.zeros(0, dtype=np.bool_))
-    pool_operations(
-        *(empty,) * 2,
-        *(np.zeros(0),) * 2,
-        *(np.zeros((1, 4)),) * 2,
-        True,
-        np.zeros(1),
-        np.zeros((0, 4)),
-        0.0,
-        1.0,
-    )
-    delivered_units(
-        np.zeros((1, 4)),
-        np.zeros((0, 4)),
-        *(np.zeros((1, 4)),) * 2,
-        True,
-        np.zeros((0, 4), dtype=np.int64),
-        empty,
-        np.ones(4),
-    )
-    governance_fits(*(np.zeros(0),) * 3, np.ones((4, 3)))
-    governance_choice(
-        np.zeros((0, 3)), np.zeros(0, dtype=np.int64), empty, np.zeros(1), 3, 0, 1, 0.5
-    )
-    group_payoffs(empty, empty, np.zeros(0))
-    update_beliefs(empty, empty, empty, 0.0)
-    pool_returns(
-        empty, *(np.zeros(0),) * 2, *(np.zeros((0, 4)),) * 3, *(np.zeros((1, 4)),) * 3, np.ones(4)
-    )
-    update_values(empty, empty, empty, empty, 0.0)
-    payments(
-        empty,
-        np.zeros(0, dtype=np.bool_),
-        *(empty,) * 3,
-        0.0,
-        np.zeros(1, dtype=np.bool_),
-        np.zeros(1),
-        0.0,
-        np.zeros(1),
-    )
-    pool_inflow(empty, np.zeros(1, dtype=np.bool_), 0.0, np.zeros(0))
-    reserves(*(np.zeros(0),) * 3, 0.0, 0.0)

@@ -399,11 +399,9 @@ def _warm_up() -> None:
     short `--timeout` and fail a run that is not slow at all. A Ctrl-C meanwhile only marks
     the worker as stopping (no run is in progress), so it takes no run afterwards.
     """
-    from simulation import partner_kernels
     from simulation.runner import run_one
 
     run_one({"n_citizens": 20, "n_ngo": 2, "n_business": 2}, seed=0, steps=2)
-    partner_kernels.load()  # a town this small may form no partnership in two months
 
 
 def _mp_context() -> Any:

@@ -31,6 +31,7 @@ NOT_MODEL = frozenset(  # the package's top-level files that cannot change a res
         "app.py",
         "cli.py",
         "i18n.py",
+        "kernel_cache.py",  # when kernels compile, not what they compute
         "outdir.py",
         "plots.py",
         "sensitivity.py",
