@@ -17,9 +17,9 @@ from mesa import Agent
 
 from .cooperation import contribution_shares, draw_cooperation
 from .params import DOMAINS, Governance, Sector, profile
-from .partner_kernels import governance_choice
+from .partner_kernels import governance_choice, partner_choice
 from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
-from .sampling import weighted_pick
+from .sampling import pick
 
 if TYPE_CHECKING:
     from .model import PartnershipModel
@@ -191,18 +191,25 @@ class Organization(Agent):
         """Pick a candidate by attractiveness (softmax); both sides must trust enough (C2)
         and the goals must be close enough (C1, accepted with chance = alignment)."""
         model, p = self.model, self.model.p
-        candidates = model.partner_candidates(self).nonzero()[0]
+        partners = [m.index for ps in self.memberships for m in ps.members]
+        candidates, chances = partner_choice(
+            self.index,
+            model.kind_allowed,
+            model.membership_counts,
+            p.max_memberships,
+            np.array(partners, dtype=np.int64),
+            self.partner_scores(),
+            p.choice_temperature,
+        )
         if not candidates.size:
             return
-        scores = self.partner_scores()[candidates]
-        weights = np.exp((scores - scores.max()) / p.choice_temperature)
-        pick = int(candidates[weighted_pick(weights, model.rng)])
+        choice = int(candidates[pick(chances, model.rng)])
         trust, i = model.trust, self.index
-        if min(trust[i, pick], trust[pick, i]) < p.trust_threshold:
+        if min(trust[i, choice], trust[choice, i]) < p.trust_threshold:
             return
-        if model.rng.random() >= model.alignment[i, pick]:
+        if model.rng.random() >= model.alignment[i, choice]:
             return
-        model.start_or_join(self, model.organizations[pick])
+        model.start_or_join(self, model.organizations[choice])
 
     # Decisions every member takes for all its memberships each month. Each is a rule of this
     # class applied to every organization's column of the model's (partnerships x

@@ -60,7 +60,6 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (kernels, "decay_and_sum_need", (SINGLE_MATRIX, SINGLE_VECTOR, SINGLE_VECTOR, FLOAT)),
     (kernels, "channel_sums", (MATRIX, MATRIX, VECTOR, BOOL_VECTOR, FLOAT, VECTOR, FLOAT)),
     (kernels, "coordinated_reach", (SINGLE_MATRIX, SINGLE_VECTOR, VECTOR, VECTOR, VECTOR)),
-    (kernels, "spread", (SINGLE_VECTOR, types.int32[:, ::1], BOOL_VECTOR, FLOAT, FLOAT, FLOAT)),
     (welfare, "_sorted_bits", (types.uint64[::1],)),
     (cooperation, "_shares", (INT_VECTOR, MATRIX, VECTOR, FLOAT, MATRIX, BOOL_MATRIX)),
     (payoff, "group_payoffs", (MATRIX, MATRIX, VECTOR)),
@@ -70,9 +69,15 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (partner_kernels, "update_values", (MATRIX, MATRIX, MATRIX, MATRIX, FLOAT)),
     (partner_kernels, "pool_inflow", (MATRIX, BOOL_VECTOR, FLOAT, VECTOR)),
     (partner_kernels, "reserves", (VECTOR, VECTOR, VECTOR, FLOAT, FLOAT)),
+    (
+        partner_kernels,
+        "partner_choice",
+        (INT, BOOL_MATRIX, INT_VECTOR, INT, INT_VECTOR, VECTOR, FLOAT),
+    ),
 )
 # ...and, when the cache is cold, a helper process these (about as long in all).
 HELPER: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
+    (kernels, "spread", (SINGLE_VECTOR, types.int32[:, ::1], BOOL_VECTOR, FLOAT, FLOAT, FLOAT)),
     (
         partner_kernels,
         "pool_operations",

@@ -377,15 +377,6 @@ class PartnershipModel(Model):
         """How closely each organization's services follow need (B7): 0 = first come."""
         return np.where(self.is_government, self.accountability, self._targeting_base)
 
-    def partner_candidates(self, org: Organization) -> np.ndarray:
-        """Mask of organizations `org` may approach: not itself or a current partner, below
-        the membership cap, and a sector pair that makes an allowed kind."""
-        mask = self.kind_allowed[org.index] & (self.membership_counts < self.p.max_memberships)
-        mask[org.index] = False
-        if org.memberships:
-            mask[[m.index for ps in org.memberships for m in ps.members]] = False
-        return mask
-
     def start_or_join(self, org: Organization, choice: Organization) -> None:
         """`org` and `choice` agreed to work together: join one of choice's pools or start one."""
         p = self.p

@@ -14,6 +14,8 @@ with np.empty and filled by a loop, which compiles faster than np.zeros or np.on
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -606,3 +608,60 @@ def reserves(
         usual_inflow[k] = memory * usual + (1 - memory) * money
     moved = (0.0 + pairwise_sum(drawn, 0, n_pools)) - (0.0 + pairwise_sum(saved, 0, n_pools))
     return spent, moved
+
+
+@njit(cache=True)
+def partner_choice(
+    chooser: int,
+    kind_allowed: np.ndarray,
+    membership_counts: np.ndarray,
+    max_memberships: int,
+    partners: np.ndarray,
+    scores: np.ndarray,
+    temperature: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whom organization `chooser` may approach, and the chance of picking each (step 3).
+
+    Candidates are the organizations other than itself and its `partners` that are below
+    `max_memberships` and with whose sector its own makes an allowed kind (`kind_allowed`).
+    Each is picked with probability proportional to exp((score - best score) / temperature)
+    (a softmax over `scores`, Organization.partner_scores), laid out as `Generator.choice`
+    lays out p = weights / weights.sum() (sampling.distribution): numpy's exp, its pairwise
+    sum and its running sum, bit for bit, so that `sampling.pick` draws the partner numpy's
+    choice would. Returns (candidates in ascending order, cumulative distribution), both
+    empty when there is no candidate.
+    """
+    n_orgs = scores.size
+    allowed = np.empty(n_orgs, np.bool_)
+    for j in range(n_orgs):
+        allowed[j] = kind_allowed[chooser, j] and membership_counts[j] < max_memberships
+    allowed[chooser] = False
+    for j in partners:
+        allowed[j] = False
+    count = 0
+    for j in range(n_orgs):
+        count += allowed[j]
+    candidates = np.empty(count, np.int64)
+    cdf = np.empty(count)
+    if count == 0:
+        return candidates, cdf
+    k = 0
+    best = -math.inf
+    for j in range(n_orgs):
+        if allowed[j]:
+            candidates[k] = j
+            best = maximum(best, scores[j])
+            k += 1
+    weights = np.empty(count)
+    for k in range(count):
+        weights[k] = math.exp((scores[candidates[k]] - best) / temperature)
+    total = 0.0 + pairwise_sum(weights, 0, count)
+    running = 0.0
+    for k in range(count):  # numpy's cumsum: one running sum, the first term as it is
+        share = weights[k] / total
+        running = share if k == 0 else running + share
+        cdf[k] = running
+    last = cdf[count - 1]
+    for k in range(count):
+        cdf[k] /= last
+    return candidates, cdf

@@ -12,11 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> int:
-    """Index i with probability weights[i] / weights.sum(); weights non-negative, sum > 0."""
-    return pick(distribution(weights), rng)
-
-
 def distribution(weights: np.ndarray) -> np.ndarray:
     """The cumulative distribution of `weights` as `Generator.choice` lays it out: running
     sums of the normalised weights, divided by the last. Lay it out once for many draws."""

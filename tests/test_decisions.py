@@ -28,7 +28,7 @@ from simulation.agents import (
 )
 from simulation.cooperation import Cooperation
 from simulation.params import Governance, ModelParams, profile
-from simulation.partner_kernels import delivered_units, pool_operations
+from simulation.partner_kernels import delivered_units, partner_choice, pool_operations
 from simulation.partnership import (
     GOVERNANCE_CODES,
     GOVERNANCE_MODES,
@@ -38,7 +38,7 @@ from simulation.partnership import (
     governance_fit,
     kind_of,
 )
-from simulation.sampling import weighted_pick
+from simulation.sampling import distribution, pick
 
 # Ten organizations, two per sector, in the fixed creation order: NGO 0-1, business 2-3,
 # government 4-5, education 6-7, community 8-9.
@@ -911,9 +911,9 @@ def test_lone_runners_give_the_same_units_with_or_without_division_of_labour():
         np.testing.assert_array_equal(with_division, without)
 
 
-def test_weighted_pick_draws_what_generator_choice_draws():
-    """Partner search's pick consumes the same random number and returns the same index as
-    numpy's `Generator.choice(n, p=...)`, which it replaces for speed (bitwise results)."""
+def test_a_pick_draws_what_generator_choice_draws():
+    """A pick from `sampling.distribution` consumes the same random number and returns the
+    same index as numpy's `Generator.choice(n, p=...)`, which it replaces for speed."""
     weights_rng = np.random.default_rng(5)
     for seed in range(200):
         weights = weights_rng.random(weights_rng.integers(1, 60)) ** 3
@@ -922,8 +922,39 @@ def test_weighted_pick_draws_what_generator_choice_draws():
             continue
         ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
         expected = theirs.choice(len(weights), p=weights / weights.sum())
-        assert weighted_pick(weights, ours) == expected
+        assert pick(distribution(weights), ours) == expected
         assert ours.random() == theirs.random()  # the same stream afterwards
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_partner_choice_is_numpys_mask_and_softmax_bit_for_bit(seed):
+    """The compiled partner choice gives the candidates the rule states (an allowed kind,
+    below the cap, not itself or a partner) and numpy's softmax distribution over them, bit
+    for bit: so the partner drawn is the one `Generator.choice` draws."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    kind_allowed = rng.random((n, n)) < 0.6
+    counts = rng.integers(0, 4, n)
+    for chooser in range(0, n, 7):
+        partners = rng.choice(n, size=rng.integers(0, 5), replace=False)
+        scores = rng.normal(0.0, 1.0, n) * 10.0 ** rng.uniform(-3, 1)
+        temperature = float(rng.choice([0.01, 0.2, 5.0]))
+        candidates, cdf = partner_choice(
+            chooser, kind_allowed, counts, 3, partners.astype(np.int64), scores, temperature
+        )
+        mask = kind_allowed[chooser] & (counts < 3)
+        mask[chooser] = False
+        mask[partners] = False
+        np.testing.assert_array_equal(candidates, mask.nonzero()[0])
+        if not candidates.size:
+            assert cdf.size == 0
+            continue
+        chosen = scores[candidates]
+        weights = np.exp((chosen - chosen.max()) / temperature)
+        assert cdf.tobytes() == distribution(weights).tobytes()
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        expected = candidates[theirs.choice(candidates.size, p=weights / weights.sum())]
+        assert candidates[pick(cdf, ours)] == expected
 
 
 def test_goal_alignment_after_leadership_changes_is_the_full_cosine_matrix():
