@@ -128,15 +128,19 @@ HELPER_TIMEOUT_S = 120.0  # then this process stops waiting and compiles the res
 
 
 def _compile(entries: tuple[tuple[Any, str, tuple[Any, ...]], ...]) -> None:
-    """Compile (or load from the cache) each kernel for its argument types."""
+    """Compile (or load from the cache) each kernel for its argument types; a kernel that is
+    plain Python (NUMBA_DISABLE_JIT, or replaced by a wrapper, as a profiler's) is left be."""
     for module, name, signature in entries:
-        getattr(module, name).compile(signature)
+        kernel = getattr(module, name)
+        if hasattr(kernel, "compile"):
+            kernel.compile(signature)
 
 
 def _cold() -> bool:
     """Whether the first kernel had to be compiled, not loaded: the cache is cold."""
     module, name, _ = OWN[0]
-    return bool(getattr(module, name).stats.cache_misses)
+    stats = getattr(getattr(module, name), "stats", None)  # none for plain Python
+    return stats is not None and bool(stats.cache_misses)
 
 
 def _cores() -> int:
@@ -176,8 +180,6 @@ def _wait(helper: subprocess.Popen[bytes]) -> None:
 def ensure_compiled() -> None:
     """Compile or load every kernel now, once per process (the model calls this when it is
     built): over two processes when the cache is cold and there are two cores."""
-    if not hasattr(getattr(*OWN[0][:2]), "compile"):  # NUMBA_DISABLE_JIT: plain Python
-        return
     _compile(OWN[:1])
     helper = _start_helper() if _cold() and _cores() >= 2 else None
     _compile(OWN[1:])
