@@ -69,6 +69,7 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (partner_kernels, "update_values", (MATRIX, MATRIX, MATRIX, MATRIX, FLOAT)),
     (partner_kernels, "pool_inflow", (MATRIX, BOOL_VECTOR, FLOAT, VECTOR)),
     (partner_kernels, "reserves", (VECTOR, VECTOR, VECTOR, FLOAT, FLOAT)),
+    (partner_kernels, "levy_fines", (MATRIX, VECTOR, VECTOR, BOOL_MATRIX, VECTOR)),
     (
         partner_kernels,
         "partner_choice",

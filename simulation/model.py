@@ -50,6 +50,7 @@ from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
     co_membership,
     delivered_units,
+    levy_fines,
     member_means,
     partner_observations,
     payments,
@@ -555,11 +556,10 @@ class PartnershipModel(Model):
         """
         if not due.any():
             return
-        self.table["carry"][:] += fines.sum(axis=1)
-        self.table["warned"][:] |= fines > 0
-        fined = due != 0  # max: a fine of all one holds leaves exactly 0
-        self.budget[fined] = np.maximum(self.budget[fined] - due[fined], 0.0)
-        self.ledger["fines"] += float(due.sum())
+        table = self.table
+        self.ledger["fines"] += levy_fines(
+            fines, due, table["carry"], table["warned"], self.budget
+        )  # each pool carries its fines; the fined are warned and pay what they owe
 
     # 5. trust ------------------------------------------------------------------
     def _observe(self, chosen: np.ndarray) -> None:

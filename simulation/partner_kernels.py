@@ -544,6 +544,29 @@ def payments(
 
 
 @njit(cache=True)
+def levy_fines(
+    fines: np.ndarray,
+    due: np.ndarray,
+    carry: np.ndarray,
+    warned: np.ndarray,
+    budgets: np.ndarray,
+) -> float:
+    """Formal pools levy this month's `fines` (P x O, from `payments`), in place: each pool
+    carries what it fined into next month's inflow, a fined member is `warned` in that pool
+    from now on, and each organization pays its `due` (O,) out of its budget (never below
+    0). Returns the fines in all; sums in numpy's order, as `_sanction` states them."""
+    n_pools, n_orgs = fines.shape
+    for k in range(n_pools):
+        carry[k] = carry[k] + (0.0 + pairwise_sum(fines[k], 0, n_orgs))
+        for o in range(n_orgs):
+            warned[k, o] = warned[k, o] or fines[k, o] > 0
+    for o in range(n_orgs):
+        if due[o] != 0:  # a fine of all one holds leaves exactly 0
+            budgets[o] = maximum(budgets[o] - due[o], 0.0)
+    return 0.0 + pairwise_sum(due, 0, n_orgs)
+
+
+@njit(cache=True)
 def pool_inflow(
     paid: np.ndarray, is_government: np.ndarray, leakage_rate: float, carry: np.ndarray
 ) -> tuple[np.ndarray, float, float, float]:

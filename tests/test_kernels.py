@@ -19,6 +19,7 @@ from simulation.partner_kernels import (
     delivered_units,
     governance_choice,
     governance_fits,
+    levy_fines,
     payments,
     pool_inflow,
     pool_operations,
@@ -137,6 +138,32 @@ def test_fines_within_every_budget_are_left_whole():
     assert_array_equal(paid, given)
     assert_array_equal(fines, [[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
     assert_array_equal(due, [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fines_go_to_the_pools_warn_the_fined_and_come_out_of_budgets(seed):
+    """levy_fines, in place, against its numpy statement: carry += fines.sum(axis=1),
+    warned |= fines > 0, budgets of those who owe = max(budget - due, 0); it returns
+    due.sum(). Some owe more than they hold, some nothing (one of them in debt)."""
+    t = town(seed)
+    rng, m = t["rng"], t["membership"]
+    fines = spread_values(rng, m.shape) * m * (rng.random(m.shape[0]) < 0.6)[:, None]
+    fines[:, 0] = 0.0  # the first organization owes nothing...
+    due = fines.sum(axis=0)
+    carry = spread_values(rng, m.shape[0])
+    warned = rng.random(m.shape) < 0.2
+    budgets = spread_values(rng, m.shape[1])
+    budgets[0] = -5.0  # ... and is in debt: its budget is left as it is
+    expected_carry = carry + fines.sum(axis=1)
+    expected_warned = warned | (fines > 0)
+    expected_budgets = budgets.copy()
+    owes = due != 0
+    expected_budgets[owes] = np.maximum(budgets[owes] - due[owes], 0.0)
+    assert levy_fines(fines, due, carry, warned, budgets) == due.sum()
+    assert_array_equal(carry, expected_carry)
+    assert_array_equal(warned, expected_warned)
+    assert_array_equal(budgets, expected_budgets)
+    assert (budgets == 0.0).any() and (budgets > 0.0).any() and (budgets < 0.0).any()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
