@@ -19,7 +19,6 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -49,6 +48,7 @@ from .metrics import KIND_COUNTS, METRICS, MetricRecorder
 from .params import DOMAINS, Governance, ModelParams, Sector, Shock
 from .partner_kernels import (
     co_membership,
+    contribution_rates,
     delivered_units,
     levy_fines,
     member_means,
@@ -58,6 +58,7 @@ from .partner_kernels import (
     pool_operations,
     pool_returns,
     reserves,
+    trust_in_shared_pools,
     update_beliefs,
     update_values,
 )
@@ -1088,26 +1089,27 @@ class PartnershipModel(Model):
     def _partnership_metrics(self) -> dict[str, Any]:
         """The metrics read from the partnership table, in one pass over it: partnerships in
         force by formality and by kind, and trust among the members of those with two or
-        more (`partner_trust`, `trust_age_correlation`)."""
+        more (`partner_trust`, `trust_age_correlation`: partner_kernels.trust_in_shared_pools
+        computes, in one compiled pass, what this states in numpy:
+
+            shared = membership.sum(axis=1) > 1
+            trust, age = mean_trust[shared], age[shared]
+            partner_trust = trust.mean() if trust.size else 0.0
+            age, trust = age - age.mean(), trust - partner_trust  # with 3 or more
+            trust_age_correlation = (age * trust).sum() / sqrt((age**2).sum() * (trust**2).sum())
+
+        with 0 for fewer than three pools or no spread)."""
         table = self.table
         formal = int(np.count_nonzero(table["formal"]))
         kinds = np.bincount(table["kind"], minlength=len(KIND_COUNTS)).tolist()
-        shared = table["membership"].sum(axis=1) > 1
-        trust = table["mean_trust"][shared]
-        age = table["age"][shared]
-        mean_trust = trust.sum() / trust.size if trust.size else 0.0  # = mean, a third the cost
-        correlation = 0.0
-        if trust.size >= 3:
-            age = age - age.sum() / age.size
-            trust = trust - mean_trust
-            # numpy's sums, not `@`: BLAS's summation order depends on the CPU
-            spread = math.sqrt((age * age).sum() * (trust * trust).sum())
-            correlation = float((age * trust).sum() / spread) if spread > 0.0 else 0.0
+        mean_trust, correlation = trust_in_shared_pools(
+            table["membership"], table["mean_trust"], table["age"]
+        )
         return {
             "formal_partnerships": formal,
             "informal_partnerships": table.n - formal,
             **dict(zip(KIND_COUNTS, kinds, strict=True)),
-            "partner_trust": float(mean_trust),
+            "partner_trust": mean_trust,
             "trust_age_correlation": correlation,
         }
 
@@ -1226,22 +1228,19 @@ class PartnershipModel(Model):
 
     def _contribution_rates(self) -> dict[str, float]:
         """`contribution_rate` and `cohort_contribution_rate` from one look at this month's
-        promises (0 for both while no member has one)."""
+        promises (0 for both while no member has one): the mean of `given[promise > 0]`, and
+        of its entries in the cohort's columns (partner_kernels.contribution_rates)."""
         promise = getattr(self, "_promise", None)
-        promised = promise > 0 if promise is not None else None
-        if promised is None or not promised.any():
+        if promise is None:
             return {"contribution_rate": 0.0, "cohort_contribution_rate": 0.0}
         cohort = getattr(self, "_contribution_cohort", None)
         if cohort is None:
+            promised = promise > 0
+            if not promised.any():
+                return {"contribution_rate": 0.0, "cohort_contribution_rate": 0.0}
             cohort = self._contribution_cohort = promised.any(axis=0)
-        held = promised & cohort[None, :]
-        given, cohort_given = self.given[promised], self.given[held]
-        return {  # sum / size = mean, bit for bit, at a third of the cost
-            "contribution_rate": float(given.sum() / given.size),
-            "cohort_contribution_rate": (
-                float(cohort_given.sum() / cohort_given.size) if cohort_given.size else 0.0
-            ),
-        }
+        rate, cohort_rate = contribution_rates(promise, self.given, cohort)
+        return {"contribution_rate": rate, "cohort_contribution_rate": cohort_rate}
 
     @property
     def leakage_share(self) -> float:

@@ -688,3 +688,78 @@ def partner_choice(
     for k in range(count):
         cdf[k] /= last
     return candidates, cdf
+
+
+@njit(cache=True)
+def trust_in_shared_pools(
+    membership: np.ndarray, mean_trust: np.ndarray, age: np.ndarray
+) -> tuple[float, float]:
+    """The partnership metrics of trust (`partner_trust`, `trust_age_correlation`): over the
+    pools with two or more members, the mean of their members' mean trust (0 with none), and
+    its Pearson correlation with the pools' age in months (0 with fewer than three, or no
+    spread). Sums in numpy's order, as `PartnershipModel._partnership_metrics` states them."""
+    n_pools, n_orgs = membership.shape
+    trust = np.empty(n_pools)
+    ages = np.empty(n_pools, np.int64)
+    count = 0
+    for k in range(n_pools):
+        members = 0.0
+        for o in range(n_orgs):
+            members += membership[k, o]
+        if members > 1:
+            trust[count] = mean_trust[k]
+            ages[count] = age[k]
+            count += 1
+    if count == 0:
+        return 0.0, 0.0
+    mean = (0.0 + pairwise_sum(trust, 0, count)) / count
+    if count < 3:
+        return mean, 0.0
+    age_total = 0
+    for k in range(count):
+        age_total += ages[k]
+    mean_age = age_total / count
+    age_squares = np.empty(count)
+    trust_squares = np.empty(count)
+    products = np.empty(count)
+    for k in range(count):
+        age_gap = ages[k] - mean_age
+        trust_gap = trust[k] - mean
+        age_squares[k] = age_gap * age_gap
+        trust_squares[k] = trust_gap * trust_gap
+        products[k] = age_gap * trust_gap
+    spread = math.sqrt(
+        (0.0 + pairwise_sum(age_squares, 0, count)) * (0.0 + pairwise_sum(trust_squares, 0, count))
+    )
+    if not spread > 0.0:
+        return mean, 0.0
+    return mean, (0.0 + pairwise_sum(products, 0, count)) / spread
+
+
+@njit(cache=True)
+def contribution_rates(
+    promise: np.ndarray, given: np.ndarray, cohort: np.ndarray
+) -> tuple[float, float]:
+    """The month's mean share of its promise a member gave, over every member with a promise
+    and over those of the fixed `cohort` of organizations (`contribution_rate`,
+    `cohort_contribution_rate`; 0 with none). The shares are taken pool after pool, member
+    after member, and summed in numpy's order, as numpy's mean of `given[promise > 0]`."""
+    n_pools, n_orgs = promise.shape
+    shares = np.empty(n_pools * n_orgs)
+    cohort_shares = np.empty(n_pools * n_orgs)
+    count = 0
+    cohort_count = 0
+    for k in range(n_pools):
+        for o in range(n_orgs):
+            if promise[k, o] > 0:
+                shares[count] = given[k, o]
+                count += 1
+                if cohort[o]:
+                    cohort_shares[cohort_count] = given[k, o]
+                    cohort_count += 1
+    if count == 0:
+        return 0.0, 0.0
+    rate = (0.0 + pairwise_sum(shares, 0, count)) / count
+    if cohort_count == 0:
+        return rate, 0.0
+    return rate, (0.0 + pairwise_sum(cohort_shares, 0, cohort_count)) / cohort_count

@@ -9,6 +9,8 @@ adds in another order, or drops a term, differs in the last bits at least.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -16,6 +18,7 @@ from numpy.testing import assert_array_equal
 from simulation.model import UNIT_COST
 from simulation.partner_kernels import (
     co_membership,
+    contribution_rates,
     delivered_units,
     governance_choice,
     governance_fits,
@@ -24,6 +27,7 @@ from simulation.partner_kernels import (
     pool_inflow,
     pool_operations,
     reserves,
+    trust_in_shared_pools,
 )
 from simulation.payoff import group_payoffs
 from simulation.summation import pairwise_sum
@@ -340,3 +344,46 @@ def test_group_payoffs_follow_the_public_goods_game(seed):
         0.0,
     )
     assert_array_equal(group_payoffs(endowments, contributions, r), expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("pools", [0, 1, 2, 3, 9, 40])
+def test_trust_in_shared_pools_is_numpys_mean_and_correlation(seed, pools):
+    """trust_in_shared_pools against the numpy statement in _partnership_metrics, bit for
+    bit: pools of one member left out, 0 below one (mean) or three (correlation) pools."""
+    rng = np.random.default_rng(seed)
+    membership = (rng.random((pools, 13)) < 0.2).astype(float)
+    mean_trust = rng.random(pools)
+    age = rng.integers(0, 200, pools)
+    if seed == 0:
+        age[:] = 7  # no spread in age: no correlation
+    shared = membership.sum(axis=1) > 1
+    trust, ages = mean_trust[shared], age[shared]
+    expected_mean = trust.sum() / trust.size if trust.size else 0.0
+    expected_correlation = 0.0
+    if trust.size >= 3:
+        ages = ages - ages.sum() / ages.size
+        trust = trust - expected_mean
+        spread = math.sqrt((ages * ages).sum() * (trust * trust).sum())
+        expected_correlation = (ages * trust).sum() / spread if spread > 0.0 else 0.0
+    assert trust_in_shared_pools(membership, mean_trust, age) == (
+        expected_mean,
+        expected_correlation,
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_contribution_rates_are_numpys_means_of_the_promised_shares(seed):
+    t = town(seed, pools=30)
+    rng, m = t["rng"], t["membership"]
+    promise = spread_values(rng, m.shape) * m
+    given = rng.random(m.shape) * m
+    cohort = rng.random(m.shape[1]) < 0.5
+    promised = promise > 0
+    held = promised & cohort[None, :]
+    rate, cohort_rate = contribution_rates(promise, given, cohort)
+    assert rate == given[promised].sum() / given[promised].size
+    assert cohort_rate == given[held].sum() / given[held].size
+    nobody = np.zeros(m.shape[1], dtype=bool)
+    assert contribution_rates(promise, given, nobody)[1] == 0.0
+    assert contribution_rates(np.zeros_like(promise), given, cohort) == (0.0, 0.0)
