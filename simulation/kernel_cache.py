@@ -65,6 +65,7 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (payoff, "group_payoffs", (MATRIX, MATRIX, VECTOR)),
     (partner_kernels, "member_means", (MATRIX, MATRIX)),
     (partner_kernels, "co_membership", (MATRIX, BOOL_VECTOR)),
+    (partner_kernels, "strengthen_ties", (MATRIX, BOOL_MATRIX, FLOAT, FLOAT, FLOAT)),
     (partner_kernels, "governance_fits", (VECTOR, VECTOR, VECTOR, MATRIX)),
     (partner_kernels, "update_values", (MATRIX, MATRIX, MATRIX, MATRIX, FLOAT)),
     (partner_kernels, "pool_inflow", (MATRIX, BOOL_VECTOR, FLOAT, VECTOR)),

@@ -58,6 +58,7 @@ from .partner_kernels import (
     pool_operations,
     pool_returns,
     reserves,
+    strengthen_ties,
     trust_in_shared_pools,
     update_beliefs,
     update_values,
@@ -819,12 +820,8 @@ class PartnershipModel(Model):
         p, ties = self.p, self.ties
         # pairs of partners; organizations in a pool linked to the community (B5)
         together, linked = co_membership(self._m, self.table["linked"])
-        ties *= p.tie_decay
-        ties *= ties >= p.tie_min  # ties that faded below tie_min are gone
-        growth = np.subtract(1.0, ties)
-        growth *= p.tie_gain
-        growth *= together
-        ties += growth  # partners' ties grow by tie_gain of what they lack
+        # ties fade; those below tie_min are gone; partners' grow by tie_gain of what they lack
+        strengthen_ties(ties, together, p.tie_decay, p.tie_min, p.tie_gain)
         n_org = len(self.organizations)
         self.citizens.spread_awareness(p.info_spread, p.awareness_forgetting, p.served_awareness)
         base = p.base_engagement

@@ -175,6 +175,25 @@ def co_membership(membership: np.ndarray, linked: np.ndarray) -> tuple[np.ndarra
 
 
 @njit(cache=True)
+def strengthen_ties(
+    ties: np.ndarray, together: np.ndarray, decay: float, tie_min: float, gain: float
+) -> None:
+    """Organizations' ties this month (B4), in place: every tie fades by `decay`, one that
+    fell below `tie_min` is gone, and partners' ties (`together`, from co_membership) grow
+    by `gain` of what they lack. numpy's arithmetic, element by element:
+
+        ties *= decay; ties *= ties >= tie_min; ties += (1 - ties) * gain * together
+    """
+    n_orgs = ties.shape[0]
+    for i in range(n_orgs):
+        for j in range(n_orgs):
+            tie = ties[i, j] * decay
+            tie = tie * (1.0 if tie >= tie_min else 0.0)
+            growth = (1.0 - tie) * gain
+            ties[i, j] = tie + growth * (1.0 if together[i, j] else 0.0)
+
+
+@njit(cache=True)
 def pool_operations(
     membership: np.ndarray,
     paid: np.ndarray,

@@ -27,6 +27,7 @@ from simulation.partner_kernels import (
     pool_inflow,
     pool_operations,
     reserves,
+    strengthen_ties,
     trust_in_shared_pools,
 )
 from simulation.payoff import group_payoffs
@@ -387,3 +388,20 @@ def test_contribution_rates_are_numpys_means_of_the_promised_shares(seed):
     nobody = np.zeros(m.shape[1], dtype=bool)
     assert contribution_rates(promise, given, nobody)[1] == 0.0
     assert contribution_rates(np.zeros_like(promise), given, cohort) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ties_fade_break_and_grow_as_numpy_states_it(seed):
+    """strengthen_ties against its numpy statement, bit for bit: some ties fall below the
+    threshold, some partners' ties start from nothing."""
+    rng = np.random.default_rng(seed)
+    ties = rng.random((13, 13)) * (rng.random((13, 13)) < 0.7)
+    together = rng.random((13, 13)) < 0.3
+    ties[0, 1], together[0, 1] = 0.5, False  # fades to the threshold exactly: it stays
+    expected = ties * 0.5
+    expected *= expected >= 0.25
+    expected += (1.0 - expected) * 0.15 * together
+    strengthen_ties(ties, together, 0.5, 0.25, 0.15)
+    assert_array_equal(ties, expected)
+    assert ties[0, 1] == 0.25
+    assert ((ties == 0.0) & ~together).any() and (ties > 0.0).any()
