@@ -67,6 +67,11 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (partner_kernels, "co_membership", (MATRIX, BOOL_VECTOR)),
     (partner_kernels, "strengthen_ties", (MATRIX, BOOL_MATRIX, FLOAT, FLOAT, FLOAT)),
     (partner_kernels, "governance_fits", (VECTOR, VECTOR, VECTOR, MATRIX)),
+    (
+        partner_kernels,
+        "governance_costs",  # pools' mode .. formality, NAO code, costs; the table's columns
+        (INT_VECTOR, VECTOR, VECTOR, BOOL_VECTOR, INT, FLOAT, FLOAT, INT_VECTOR, *(VECTOR,) * 3),
+    ),
     (partner_kernels, "update_values", (MATRIX, MATRIX, MATRIX, MATRIX, FLOAT)),
     (partner_kernels, "pool_inflow", (MATRIX, BOOL_VECTOR, FLOAT, VECTOR)),
     (partner_kernels, "reserves", (VECTOR, VECTOR, VECTOR, FLOAT, FLOAT)),

@@ -50,6 +50,7 @@ from .partner_kernels import (
     co_membership,
     contribution_rates,
     delivered_units,
+    governance_costs,
     levy_fines,
     member_means,
     partner_observations,
@@ -646,16 +647,19 @@ class PartnershipModel(Model):
         network = self._members + (table["volunteers"] > 0)  # volunteers: one more member
         fits = governance_fit(network, table["mean_trust"], consensus, p)
         mode, effectiveness = Organization.choose_governance(self, fits, table["requested"], m)
-        nao = mode == GOVERNANCE_CODES[Governance.NAO]
-        overhead = np.where(
-            table["formal"], p.governance_cost + np.where(nao, p.nao_cost, 0.0), 0.0
+        return governance_costs(
+            mode,
+            effectiveness,
+            consensus,
+            table["formal"],
+            GOVERNANCE_CODES[Governance.NAO],
+            p.governance_cost,
+            p.nao_cost,
+            table["governance"],
+            table["effectiveness"],
+            table["consensus"],
+            table["conflict"],
         )
-        conflict = (1.0 - consensus) * (1.0 - effectiveness)
-        table["governance"][:] = mode
-        table["effectiveness"][:] = effectiveness
-        table["consensus"][:] = consensus
-        table["conflict"][:] = conflict
-        return overhead, conflict
 
     def _deliver(self, paid: np.ndarray) -> None:
         """Organizations and pools serve citizens; welfare erodes, then services lift it.

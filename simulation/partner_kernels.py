@@ -403,6 +403,39 @@ def governance_choice(
 
 
 @njit(cache=True)
+def governance_costs(
+    mode: np.ndarray,
+    effectiveness: np.ndarray,
+    consensus: np.ndarray,
+    formal: np.ndarray,
+    nao: int,
+    governance_cost: float,
+    nao_cost: float,
+    governance: np.ndarray,
+    effective: np.ndarray,
+    agreed: np.ndarray,
+    conflicts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What each pool's governance costs it this month (C1, C6): the overhead share of its
+    spending (formal pools: `governance_cost`, plus `nao_cost` under an NAO) and the share of
+    its output lost to conflict, (1 - consensus) x (1 - effectiveness). The pools' mode,
+    effectiveness, consensus and conflict are written into the table's columns of those
+    names (`governance`, `effective`, `agreed`, `conflicts`). Returns (overhead, conflict)."""
+    n_pools = mode.size
+    overhead = np.empty(n_pools)
+    conflict = np.empty(n_pools)
+    for k in range(n_pools):
+        cost = governance_cost + (nao_cost if mode[k] == nao else 0.0)
+        overhead[k] = cost if formal[k] else 0.0
+        conflict[k] = (1.0 - consensus[k]) * (1.0 - effectiveness[k])
+        governance[k] = mode[k]
+        effective[k] = effectiveness[k]
+        agreed[k] = consensus[k]
+        conflicts[k] = conflict[k]
+    return overhead, conflict
+
+
+@njit(cache=True)
 def update_beliefs(
     membership: np.ndarray, given: np.ndarray, beliefs: np.ndarray, memory: float
 ) -> None:

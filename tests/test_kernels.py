@@ -21,6 +21,7 @@ from simulation.partner_kernels import (
     contribution_rates,
     delivered_units,
     governance_choice,
+    governance_costs,
     governance_fits,
     levy_fines,
     payments,
@@ -405,3 +406,22 @@ def test_ties_fade_break_and_grow_as_numpy_states_it(seed):
     assert_array_equal(ties, expected)
     assert ties[0, 1] == 0.25
     assert ((ties == 0.0) & ~together).any() and (ties > 0.0).any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_governance_costs_are_numpys_overhead_and_conflict(seed):
+    """governance_costs against the numpy statement it replaced, bit for bit, and the
+    table's columns written: formal pools pay the overhead, more under an NAO (code 2)."""
+    rng = np.random.default_rng(seed)
+    pools = 30
+    mode = rng.integers(0, 3, pools)
+    effectiveness, consensus = rng.random(pools), rng.random(pools)
+    formal = rng.random(pools) < 0.5
+    columns = np.zeros(pools, np.int64), np.zeros(pools), np.zeros(pools), np.zeros(pools)
+    overhead, conflict = governance_costs(
+        mode, effectiveness, consensus, formal, 2, 0.07, 0.05, *columns
+    )
+    assert_array_equal(overhead, np.where(formal, 0.07 + np.where(mode == 2, 0.05, 0.0), 0.0))
+    assert_array_equal(conflict, (1.0 - consensus) * (1.0 - effectiveness))
+    for column, expected in zip(columns, (mode, effectiveness, consensus, conflict), strict=True):
+        assert_array_equal(column, expected)
