@@ -61,6 +61,7 @@ from .partner_kernels import (
     reserves,
     strengthen_ties,
     trust_in_shared_pools,
+    update_accountability,
     update_beliefs,
     update_values,
 )
@@ -979,13 +980,16 @@ class PartnershipModel(Model):
     # 9. accountability --------------------------------------------------------
     def _update_accountability(self) -> None:
         """Government-community partnerships (K2) make agencies more accountable (B7)."""
-        p, table, gov = self.p, self.table, self.is_government
-        in_k2 = table["membership"][table["kind"] == KIND_CODES["K2"]].any(axis=0)[gov]
-        acc = self.accountability[gov]
-        self.accountability[gov] = np.where(
-            in_k2,
-            acc + p.accountability_gain * (1.0 - acc),
-            acc - p.accountability_decay * (acc - p.accountability),
+        p, table = self.p, self.table
+        update_accountability(
+            self.accountability,
+            self.is_government,
+            table["membership"],
+            table["kind"],
+            KIND_CODES["K2"],
+            p.accountability_gain,
+            p.accountability_decay,
+            p.accountability,
         )
 
     # ------------------------------------------------------------------ shocks

@@ -815,3 +815,31 @@ def contribution_rates(
     if cohort_count == 0:
         return rate, 0.0
     return rate, (0.0 + pairwise_sum(cohort_shares, 0, cohort_count)) / cohort_count
+
+
+@njit(cache=True)
+def update_accountability(
+    accountability: np.ndarray,
+    is_government: np.ndarray,
+    membership: np.ndarray,
+    kind: np.ndarray,
+    k2: int,
+    gain: float,
+    decay: float,
+    baseline: float,
+) -> None:
+    """Government agencies' accountability this month (B7), in place: an agency in a
+    government-community partnership (kind code `k2`) gains `gain` of what it lacks; any
+    other drifts back towards `baseline` by `decay` of the gap."""
+    n_pools, n_orgs = membership.shape
+    for o in range(n_orgs):
+        if not is_government[o]:
+            continue
+        in_k2 = False
+        for k in range(n_pools):
+            in_k2 = in_k2 or (kind[k] == k2 and membership[k, o] != 0)
+        acc = accountability[o]
+        if in_k2:
+            accountability[o] = acc + gain * (1.0 - acc)
+        else:
+            accountability[o] = acc - decay * (acc - baseline)

@@ -30,6 +30,7 @@ from simulation.partner_kernels import (
     reserves,
     strengthen_ties,
     trust_in_shared_pools,
+    update_accountability,
 )
 from simulation.payoff import group_payoffs
 from simulation.summation import pairwise_sum
@@ -425,3 +426,20 @@ def test_governance_costs_are_numpys_overhead_and_conflict(seed):
     assert_array_equal(conflict, (1.0 - consensus) * (1.0 - effectiveness))
     for column, expected in zip(columns, (mode, effectiveness, consensus, conflict), strict=True):
         assert_array_equal(column, expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_accountability_rises_in_k2_pools_and_drifts_back_elsewhere(seed):
+    """update_accountability against the numpy statement it replaced, bit for bit: only
+    government agencies move; those in a pool of kind K2 (code 1 here) gain."""
+    t = town(seed, pools=12)
+    rng, m, gov = t["rng"], t["membership"], t["is_government"]
+    gov[:2] = True  # at least two agencies
+    kind = rng.integers(0, 3, m.shape[0])
+    accountability = rng.random(m.shape[1])
+    in_k2 = m[kind == 1].any(axis=0)[gov]
+    acc = accountability[gov]
+    expected = accountability.copy()
+    expected[gov] = np.where(in_k2, acc + 0.1 * (1.0 - acc), acc - 0.05 * (acc - 0.4))
+    update_accountability(accountability, gov, m, kind, 1, 0.1, 0.05, 0.4)
+    assert_array_equal(accountability, expected)
