@@ -75,14 +75,7 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (partner_kernels, "update_values", (MATRIX, MATRIX, MATRIX, MATRIX, FLOAT)),
     (partner_kernels, "pool_inflow", (MATRIX, BOOL_VECTOR, FLOAT, VECTOR)),
     (partner_kernels, "reserves", (VECTOR, VECTOR, VECTOR, FLOAT, FLOAT)),
-    (
-        partner_kernels,
-        "update_accountability",
-        (VECTOR, BOOL_VECTOR, MATRIX, INT_VECTOR, INT, FLOAT, FLOAT, FLOAT),
-    ),
     (partner_kernels, "levy_fines", (MATRIX, VECTOR, VECTOR, BOOL_MATRIX, VECTOR)),
-    (partner_kernels, "trust_in_shared_pools", (MATRIX, VECTOR, INT_VECTOR)),
-    (partner_kernels, "contribution_rates", (MATRIX, MATRIX, BOOL_VECTOR)),
     (
         partner_kernels,
         "partner_choice",
@@ -134,6 +127,13 @@ HELPER: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
         partner_kernels,
         "pool_returns",
         (MATRIX, VECTOR, VECTOR, MATRIX, MATRIX, MATRIX, MATRIX, MATRIX, MATRIX, VECTOR),
+    ),
+    (partner_kernels, "trust_in_shared_pools", (MATRIX, VECTOR, INT_VECTOR)),
+    (partner_kernels, "contribution_rates", (MATRIX, MATRIX, BOOL_VECTOR)),
+    (
+        partner_kernels,
+        "update_accountability",
+        (VECTOR, BOOL_VECTOR, MATRIX, INT_VECTOR, INT, FLOAT, FLOAT, FLOAT),
     ),
 )
 KERNELS = OWN + HELPER
