@@ -2,11 +2,11 @@
 compilation before a process's first month: over two cores when numba's on-disk cache is cold.
 
 numba compiles a kernel the first time it is called and keeps the machine code in its cache
-on disk, so a fresh clone's first run compiles them all (some seven seconds, one core) and
+on disk, so a fresh clone's first run compiles them all (some eight seconds on one core) and
 every later process loads them (a tenth of a second). Compiling is single-threaded, but the
 kernels are independent: when the first one turns out to need compiling, a helper process
-compiles the heaviest of the others into the cache while this one compiles the rest, and then
-loads the helper's from the cache. With one core, or if the helper cannot start, fails or
+compiles `HELPER` (about half the work) into the cache while this one compiles `OWN`, and
+then loads the helper's from the cache. With one core, or if the helper cannot start, fails or
 takes too long, this process compiles them itself: slower, never different, since a kernel's
 machine code is the same whoever compiles it.
 

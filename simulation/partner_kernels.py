@@ -753,12 +753,10 @@ def trust_in_shared_pools(
     n_pools, n_orgs = membership.shape
     trust = np.empty(n_pools)
     ages = np.empty(n_pools, np.int64)
+    members = np.empty(n_orgs, np.int64)
     count = 0
     for k in range(n_pools):
-        members = 0.0
-        for o in range(n_orgs):
-            members += membership[k, o]
-        if members > 1:
+        if pool_members(membership, k, members) > 1:
             trust[count] = mean_trust[k]
             ages[count] = age[k]
             count += 1
