@@ -85,6 +85,18 @@ def test_the_radix_sort_gives_numpys_sorted_values(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_float32_values_sort_on_their_own_bits_as_numpy_sorts_them(seed):
+    """Citizens' welfare (float32) sorts on 32-bit keys and comes back widened to float64."""
+    rng = np.random.default_rng(seed)
+    values = (rng.normal(size=3000) * 10.0 ** rng.uniform(-40, 38, 3000)).astype(np.float32)
+    values[:40] = np.array([0.0, -0.0, np.inf, -np.inf, 1e-45, -1e-45, np.nan, 1.0] * 5, "f4")
+    ours, theirs = sorted_values(values), np.sort(values).astype(np.float64)
+    assert ours.dtype == np.float64
+    assert_array_equal(ours, theirs)
+    assert_array_equal(np.signbit(ours[ours == 0]), [True] * 5 + [False] * 5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_the_gini_of_float32_welfare_is_numpys_to_the_bit(seed):
     composite = np.random.default_rng(seed).random(2000, dtype=np.float32) ** 3
     x = np.sort(composite).astype(np.float64)
