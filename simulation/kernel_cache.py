@@ -125,6 +125,22 @@ HELPER: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     ),
     (
         partner_kernels,
+        "service_channels",  # units, pool units, expertise, pool quality .. coordination
+        (
+            MATRIX,
+            MATRIX,
+            MATRIX,
+            MATRIX,
+            VECTOR,
+            MATRIX,
+            BOOL_VECTOR,
+            BOOL_VECTOR,
+            *(FLOAT,) * 2,
+            BOOL,
+        ),
+    ),
+    (
+        partner_kernels,
         "pool_returns",
         (MATRIX, VECTOR, VECTOR, MATRIX, MATRIX, MATRIX, MATRIX, MATRIX, MATRIX, VECTOR),
     ),

@@ -59,6 +59,7 @@ from .partner_kernels import (
     pool_operations,
     pool_returns,
     reserves,
+    service_channels,
     strengthen_ties,
     trust_in_shared_pools,
     update_accountability,
@@ -743,23 +744,24 @@ class PartnershipModel(Model):
         self, solo_units: np.ndarray, pool_units: np.ndarray, pool_quality: np.ndarray
     ) -> Channels:
         """Organizations alone (uncoordinated) and pools: formal pools keep all their cases
-        on the shared list (B3), informal ones the share `informal_strength` (D2)."""
+        on the shared list (B3), informal ones the share `informal_strength` (D2). A pool
+        targets as well as its best-targeting member, better when citizens take part (B5):
+        one compiled pass (partner_kernels.service_channels) lays the channels out."""
         p, table = self.p, self.table
-        targeting = self.targeting
-        pool_tau = np.minimum(
-            1.0,
-            (self._m * targeting).max(axis=1, initial=0.0)
-            + p.participation_targeting * self.participation_rate * table["linked"],
+        units, quality, targeting, coordinated = service_channels(
+            solo_units,
+            pool_units,
+            self.expertise,
+            pool_quality,
+            self.targeting,
+            self._m,
+            table["linked"],
+            table["formal"],
+            p.participation_targeting * self.participation_rate,
+            p.informal_strength,
+            p.coordination,
         )
-        share = np.where(table["formal"], 1.0, p.informal_strength)[:, None]
-        coordinated = np.zeros(len(targeting) + 2 * table.n, dtype=bool)
-        coordinated[len(targeting) : len(targeting) + table.n] = p.coordination
-        return Channels(
-            units=np.concatenate([solo_units, share * pool_units, (1.0 - share) * pool_units]),
-            quality=np.concatenate([self.expertise, pool_quality, pool_quality]),
-            targeting=np.concatenate([targeting, pool_tau, pool_tau]),
-            coordinated=coordinated,
-        )
+        return Channels(units=units, quality=quality, targeting=targeting, coordinated=coordinated)
 
     def _draw_reserves(self, inflow: np.ndarray) -> np.ndarray:
         """Pools save `reserve_share` of a normal month's inflow and draw on the reserve

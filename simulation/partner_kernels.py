@@ -331,6 +331,61 @@ def delivered_units(
     return solo_units, pool_units, run_factor, quality
 
 
+@njit(cache=True)
+def service_channels(
+    solo_units: np.ndarray,
+    pool_units: np.ndarray,
+    expertise: np.ndarray,
+    pool_quality: np.ndarray,
+    targeting: np.ndarray,
+    membership: np.ndarray,
+    linked: np.ndarray,
+    formal: np.ndarray,
+    push: float,
+    informal_strength: float,
+    coordination: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The month's service channels (services.Channels): every organization alone, then
+    each pool's cases on the shared list, then its other cases. Returns (units, quality,
+    targeting, coordinated), what this states in numpy:
+
+        pool_tau = np.minimum(1.0, (membership * targeting).max(axis=1, initial=0.0)
+                                   + push * linked)
+        share = np.where(formal, 1.0, informal_strength)[:, None]
+        units = np.concatenate([solo_units, share * pool_units, (1.0 - share) * pool_units])
+        quality = np.concatenate([expertise, pool_quality, pool_quality])
+        targeting = np.concatenate([targeting, pool_tau, pool_tau])
+        coordinated = [False] * organizations + [coordination] * pools + [False] * pools
+    """
+    n_orgs, n_domains = solo_units.shape
+    n_pools = pool_units.shape[0]
+    channels = n_orgs + 2 * n_pools
+    units = np.empty((channels, n_domains))
+    quality = np.empty((channels, n_domains))
+    taus = np.empty(channels)
+    coordinated = np.empty(channels, np.bool_)
+    for o in range(n_orgs):
+        units[o] = solo_units[o]
+        quality[o] = expertise[o]
+        taus[o] = targeting[o]
+        coordinated[o] = False
+    for k in range(n_pools):
+        best = 0.0
+        for o in range(n_orgs):
+            best = maximum(best, membership[k, o] * targeting[o])
+        tau = minimum(1.0, best + push * (1.0 if linked[k] else 0.0))
+        share = 1.0 if formal[k] else informal_strength
+        rest = 1.0 - share
+        listed, other = n_orgs + k, n_orgs + n_pools + k
+        for d in range(n_domains):
+            units[listed, d] = share * pool_units[k, d]
+            units[other, d] = rest * pool_units[k, d]
+            quality[listed, d] = quality[other, d] = pool_quality[k, d]
+        taus[listed] = taus[other] = tau
+        coordinated[listed], coordinated[other] = coordination, False
+    return units, quality, taus, coordinated
+
+
 @njit(cache=True, error_model="numpy")  # IEEE division: a size of 0 tolerates anything
 def governance_fits(
     size: np.ndarray, mean_trust: np.ndarray, consensus: np.ndarray, needs: np.ndarray

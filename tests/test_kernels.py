@@ -28,6 +28,7 @@ from simulation.partner_kernels import (
     pool_inflow,
     pool_operations,
     reserves,
+    service_channels,
     strengthen_ties,
     trust_in_shared_pools,
     update_accountability,
@@ -455,3 +456,44 @@ def test_accountability_rises_in_k2_pools_and_drifts_back_elsewhere(seed):
     expected[gov] = np.where(in_k2, acc + 0.1 * (1.0 - acc), acc - 0.05 * (acc - 0.4))
     update_accountability(accountability, gov, m, kind, 1, 0.1, 0.05, 0.4)
     assert_array_equal(accountability, expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_service_channels_are_numpys_layout_of_the_channels(seed):
+    """service_channels against the numpy statement it replaced, bit for bit: organizations
+    alone, pools' listed cases, their other cases; a pool's targeting its best member's, plus
+    the participation push when linked, at most 1; a pool without members targets by the
+    push alone."""
+    t = town(seed)
+    rng, m, formal = t["rng"], t["membership"], t["formal"]
+    pools, orgs = m.shape
+    solo, pooled = spread_values(rng, (orgs, 4)), spread_values(rng, (pools, 4))
+    expertise, pool_quality = rng.random((orgs, 4)), rng.random((pools, 4))
+    targeting = rng.random(orgs) * (rng.random(orgs) < 0.8)
+    linked = rng.random(pools) < 0.5
+    linked[0] = True  # a pool without members, linked
+    m[2, 5], targeting[5], linked[2] = 1.0, 0.95, True  # a pool whose targeting passes 1
+    push, strength = 0.3 + 0.3 * rng.random(), rng.random()
+    pool_tau = np.minimum(1.0, (m * targeting).max(axis=1, initial=0.0) + push * linked)
+    share = np.where(formal, 1.0, strength)[:, None]
+    for coordination in (True, False):
+        units, quality, taus, coordinated = service_channels(
+            solo,
+            pooled,
+            expertise,
+            pool_quality,
+            targeting,
+            m,
+            linked,
+            formal,
+            push,
+            strength,
+            coordination,
+        )
+        assert_array_equal(units, np.concatenate([solo, share * pooled, (1.0 - share) * pooled]))
+        assert_array_equal(quality, np.concatenate([expertise, pool_quality, pool_quality]))
+        assert_array_equal(taus, np.concatenate([targeting, pool_tau, pool_tau]))
+        listed = np.zeros(orgs + 2 * pools, bool)
+        listed[orgs : orgs + pools] = coordination
+        assert_array_equal(coordinated, listed)
+    assert taus[orgs] == push and taus[orgs + 2] == 1.0
