@@ -60,6 +60,11 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (kernels, "decay_and_sum_need", (SINGLE_MATRIX, SINGLE_VECTOR, SINGLE_VECTOR, FLOAT)),
     (kernels, "channel_sums", (MATRIX, MATRIX, VECTOR, BOOL_VECTOR, FLOAT, VECTOR, FLOAT)),
     (kernels, "coordinated_reach", (SINGLE_MATRIX, SINGLE_VECTOR, VECTOR, VECTOR, VECTOR)),
+    (
+        kernels,
+        "serve_terms",
+        (types.float64[:, :], types.float64[:, :], VECTOR, FLOAT, VECTOR, FLOAT),
+    ),
     (welfare, "_sorted_bits", (types.uint32[::1], types.uint32)),  # float32 welfare
     (cooperation, "_shares", (INT_VECTOR, MATRIX, VECTOR, FLOAT, MATRIX, BOOL_MATRIX)),
     (payoff, "group_payoffs", (MATRIX, MATRIX, VECTOR)),

@@ -128,6 +128,37 @@ def channel_sums(
 
 
 @njit(cache=True)
+def serve_terms(
+    c0: np.ndarray,
+    c1: np.ndarray,
+    mean_need: np.ndarray,
+    aware_peak: float,
+    aware_need_peak: np.ndarray,
+    limit: float,
+) -> tuple[np.ndarray, bool]:
+    """serve's terms for each group of channels (0 coordinated, 1 the others), and whether
+    the shared registry may saturate. Returns (terms, saturable): terms (2, 3, D) holds each
+    group's rows c0, k1 = c1 / mean need and a water-fill scale of 1; saturable is whether
+    any domain's bound on a coordinated citizen's chance passes `limit`. In numpy:
+
+        k1 = c1 / mean_need
+        bound = c0[0] * aware_peak + k1[0] * aware_need_peak
+        saturable = (bound > limit).any()
+        terms = np.array([[c0[g], k1[g], np.ones(D)] for g in (0, 1)])
+    """
+    n_domains = c0.shape[1]
+    terms = np.empty((2, 3, n_domains))
+    saturable = False
+    for g in range(2):
+        for d in range(n_domains):
+            k1 = c1[g, d] / mean_need[d]
+            terms[g, 0, d], terms[g, 1, d], terms[g, 2, d] = c0[g, d], k1, 1.0
+            if g == 0 and c0[g, d] * aware_peak + k1 * aware_need_peak[d] > limit:
+                saturable = True
+    return terms, saturable
+
+
+@njit(cache=True)
 def coordinated_reach(
     welfare: np.ndarray, awareness: np.ndarray, c0: np.ndarray, k1: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

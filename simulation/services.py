@@ -114,15 +114,13 @@ def deliver(
     )
     mean_need = np.maximum(need_sum / n, _EPS)
     units, quality, c0, c1 = channel_offers(channels, aware_sum, aware_need / mean_need)
-    k1 = c1 / mean_need
-    # No citizen's chance of a coordinated unit exceeds this bound (awareness and need at
-    # their peaks): only when it may pass 1 can the shared registry saturate and water-fill.
-    bound = c0[0] * aware_peak + k1[0] * aware_need_peak
-    scale = (
-        water_fill_scale(pop, c0[0], k1[0], units[0])
-        if (bound > 1.0 - SATURATION_MARGIN).any()
-        else np.ones(n_domains)
+    # No citizen's chance of a coordinated unit exceeds a bound (awareness and need at their
+    # peaks): only when it may pass 1 can the shared registry saturate and water-fill.
+    terms, saturable = kernels.serve_terms(
+        c0, c1, mean_need, aware_peak, aware_need_peak, 1.0 - SATURATION_MARGIN
     )
+    if saturable:
+        terms[0, 2] = water_fill_scale(pop, terms[0, 0], terms[0, 1], units[0])
     draws = rng.random((n, n_domains), dtype=np.float32)
     composite = np.empty(n, dtype=np.float32)
     hits_c, units_u, reach_u, overlap, gained, domain_sum, reached = kernels.serve(
@@ -130,8 +128,8 @@ def deliver(
         pop.awareness,
         pop.participating,
         draws,
-        np.array([c0[0], k1[0], scale]),
-        np.array([c0[1], k1[1], np.ones(n_domains)]),
+        terms[0],
+        terms[1],
         quality[0],
         quality[1],
         service_effect,

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from simulation.kernels import serve_terms
 from simulation.model import UNIT_COST
 from simulation.partner_kernels import (
     co_membership,
@@ -497,3 +498,25 @@ def test_service_channels_are_numpys_layout_of_the_channels(seed):
         listed[orgs : orgs + pools] = coordination
         assert_array_equal(coordinated, listed)
     assert taus[orgs] == push and taus[orgs + 2] == 1.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_serve_terms_are_numpys_and_tell_when_the_registry_may_saturate(seed):
+    """serve_terms against the numpy statement it replaced in services.deliver, bit for bit:
+    each group's c0, k1 = c1 / mean need and a scale of 1, and whether the coordinated
+    group's bound passes the limit in any domain (only the coordinated group's counts)."""
+    rng = np.random.default_rng(seed)
+    sums = spread_values(rng, (2, 4, 4))
+    c0, c1 = sums[:, 2], sums[:, 3]  # strided, as channel_offers returns them
+    mean_need, aware_need_peak = rng.random(4) + 0.01, rng.random(4)
+    aware_peak = float(rng.random())
+    k1 = c1 / mean_need
+    bound = c0[0] * aware_peak + k1[0] * aware_need_peak
+    ones = np.ones(4)
+    for limit in (float(bound.max()), float(np.nextafter(bound.max(), 0.0)), 1e300):
+        terms, saturable = serve_terms(c0, c1, mean_need, aware_peak, aware_need_peak, limit)
+        assert_array_equal(terms, np.array([[c0[0], k1[0], ones], [c0[1], k1[1], ones]]))
+        assert saturable == bool((bound > limit).any())
+    c0[1] += 1e6  # the other group's bound passes any limit: it does not count
+    limit = float(bound.max())
+    assert not serve_terms(c0, c1, mean_need, aware_peak, aware_need_peak, limit)[1]
