@@ -17,7 +17,7 @@ from mesa import Agent
 
 from .cooperation import contribution_shares, draw_cooperation
 from .params import DOMAINS, Governance, Sector, profile
-from .partner_kernels import governance_choice, partner_choice
+from .partner_kernels import governance_choice, leave_reasons, partner_choice
 from .partnership import GOVERNANCE_CODES, VOLUNTEER_HOSTS
 from .sampling import pick
 
@@ -278,13 +278,10 @@ class Organization(Agent):
         just ended). 0 = stays; only members of pools with more than one member are asked.
         """
         table = model.table
-        membership = table["membership"]
-        asked = membership > 0
-        asked &= (membership.sum(axis=1) > 1)[:, None]
-        distrust = trust < model.p.trust_threshold
-        poor = table["values"] < WORTH_IT
-        poor &= free[:, None] & ~distrust  # distrust is the reason given when both hold
-        return (distrust.view(np.int8) + 2 * poor.view(np.int8)) * asked
+        # Distrust is the reason given when both hold (one compiled pass over the members).
+        return leave_reasons(
+            table["membership"], trust, table["values"], free, model.p.trust_threshold, WORTH_IT
+        )
 
     def partner_scores(self) -> np.ndarray:
         """How attractive every organization is as a partner: what lasts (lasting_appeal)

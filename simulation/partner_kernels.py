@@ -145,6 +145,38 @@ def member_means(membership: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray
 
 
 @njit(cache=True)
+def leave_reasons(
+    membership: np.ndarray,
+    trust: np.ndarray,
+    values: np.ndarray,
+    free: np.ndarray,
+    trust_threshold: float,
+    worth_it: float,
+) -> np.ndarray:
+    """Organization.reasons_to_leave's codes, member by member (int8, pools x organizations):
+    what this states in numpy:
+
+        asked = (membership > 0) & (membership.sum(axis=1) > 1)[:, None]
+        distrust = trust < trust_threshold
+        poor = (values < worth_it) & free[:, None] & ~distrust
+        reasons = (distrust.view(np.int8) + 2 * poor.view(np.int8)) * asked
+    """
+    n_pools, n_orgs = membership.shape
+    reasons = np.empty((n_pools, n_orgs), np.int8)
+    for k in range(n_pools):
+        asked = 0.0 + pairwise_sum(membership[k], 0, n_orgs) > 1.0
+        for o in range(n_orgs):
+            code = 0
+            if asked and membership[k, o] > 0:
+                if trust[k, o] < trust_threshold:
+                    code = 1
+                elif values[k, o] < worth_it and free[k]:
+                    code = 2
+            reasons[k, o] = code
+    return reasons
+
+
+@njit(cache=True)
 def co_membership(membership: np.ndarray, linked: np.ndarray) -> tuple[np.ndarray, int]:
     """Which organizations share a partnership, (O x O) with False on the diagonal, and how
     many organizations are members of a pool `linked` to the community (B4, B5).

@@ -24,6 +24,7 @@ from simulation.partner_kernels import (
     governance_choice,
     governance_costs,
     governance_fits,
+    leave_reasons,
     levy_fines,
     payments,
     pool_inflow,
@@ -520,3 +521,23 @@ def test_serve_terms_are_numpys_and_tell_when_the_registry_may_saturate(seed):
     c0[1] += 1e6  # the other group's bound passes any limit: it does not count
     limit = float(bound.max())
     assert not serve_terms(c0, c1, mean_need, aware_peak, aware_need_peak, limit)[1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_leave_reasons_are_numpys_codes(seed):
+    """leave_reasons against the numpy statement it replaced in Organization.reasons_to_leave,
+    bit for bit: only members of pools of two or more are asked; distrust before poor value,
+    which counts only where the member is free to go; the thresholds themselves are enough."""
+    t = town(seed)
+    rng, m = t["rng"], t["membership"]
+    trust, values = rng.random(m.shape), rng.random(m.shape) * 2.0
+    trust[2, :3], values[3, :3] = 0.4, 1.0  # exactly at the thresholds
+    free = rng.random(m.shape[0]) < 0.5
+    asked = (m > 0) & (m.sum(axis=1) > 1)[:, None]
+    distrust = trust < 0.4
+    poor = (values < 1.0) & free[:, None] & ~distrust
+    expected = (distrust.view(np.int8) + 2 * poor.view(np.int8)) * asked
+    reasons = leave_reasons(m, trust, values, free, 0.4, 1.0)
+    assert reasons.dtype == np.int8
+    assert_array_equal(reasons, expected)
+    assert (reasons == 1).any() and (reasons == 2).any() and not reasons[1].any()
