@@ -79,6 +79,11 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
         (INT_VECTOR, VECTOR, VECTOR, BOOL_VECTOR, INT, FLOAT, FLOAT, INT_VECTOR, *(VECTOR,) * 3),
     ),
     (partner_kernels, "update_values", (MATRIX, MATRIX, MATRIX, MATRIX, FLOAT)),
+    (
+        partner_kernels,
+        "promises",  # membership .. members, commitments and sanction rate, warned
+        (MATRIX, BOOL_VECTOR, VECTOR, VECTOR, MATRIX, VECTOR, VECTOR, *(FLOAT,) * 3, BOOL_MATRIX),
+    ),
     (partner_kernels, "pool_inflow", (MATRIX, BOOL_VECTOR, FLOAT, VECTOR)),
     (partner_kernels, "reserves", (VECTOR, VECTOR, VECTOR, FLOAT, FLOAT)),
     (partner_kernels, "levy_fines", (MATRIX, VECTOR, VECTOR, BOOL_MATRIX, VECTOR)),

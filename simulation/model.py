@@ -58,6 +58,7 @@ from .partner_kernels import (
     pool_inflow,
     pool_operations,
     pool_returns,
+    promises,
     reserves,
     service_channels,
     strengthen_ties,
@@ -492,15 +493,20 @@ class PartnershipModel(Model):
         table = self.table
         m = self._m = table["membership"]
         self._members = m.sum(axis=1)  # members of each pool, for this month's steps 4-6 and 8
-        formal = table["formal"][:, None]
         announced = self.base_income * self._cut
-        promise = m * np.where(
-            formal,
-            p.formal_commitment * announced,
-            p.informal_commitment * spend * self._member_trust(m),
+        promise, mpcr, deterred = promises(
+            m,
+            table["formal"],
+            announced,
+            spend,
+            self._member_trust(m),
+            table["pool_return"],
+            self._members,
+            p.formal_commitment,
+            p.informal_commitment,
+            p.sanction_rate,
+            table["warned"],
         )
-        mpcr = table["pool_return"][:, None] / np.maximum(self._members, 1.0)[:, None]
-        deterred = formal & (p.sanction_rate >= 1.0 - mpcr) & table["warned"]
         chosen = Organization.decide_contributions(self, table["beliefs"], mpcr, deterred)
         lapse_draws = self.rng.random(m.shape)
         stressed = self.income < p.funding_stress * announced
@@ -518,7 +524,7 @@ class PartnershipModel(Model):
             self.budget,
         )
         if p.mutual_cover:
-            self._cover(formal, chosen, paid, cap)
+            self._cover(table["formal"][:, None], chosen, paid, cap)
         self._solo = spend - paid.sum(axis=0)
         self._promise = promise
         self.given = chosen  # share of its promise each member gave (P x O), for observers

@@ -612,6 +612,50 @@ def update_values(
 
 
 @njit(cache=True)
+def promises(
+    membership: np.ndarray,
+    formal: np.ndarray,
+    announced: np.ndarray,
+    spend: np.ndarray,
+    member_trust: np.ndarray,
+    pool_return: np.ndarray,
+    members: np.ndarray,
+    formal_commitment: float,
+    informal_commitment: float,
+    sanction_rate: float,
+    warned: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What each member promises each pool (P x O), each pool's marginal per-capita return
+    (P x 1) and which members expect a sanction for a shortfall (P x O), step 4. Returns
+    (promise, mpcr, deterred), what this states in numpy:
+
+        promise = membership * np.where(
+            formal[:, None],
+            formal_commitment * announced,
+            informal_commitment * spend * member_trust,
+        )
+        mpcr = pool_return[:, None] / np.maximum(members, 1.0)[:, None]
+        deterred = formal[:, None] & (sanction_rate >= 1.0 - mpcr) & warned
+    """
+    n_pools, n_orgs = membership.shape
+    promise = np.empty((n_pools, n_orgs))
+    mpcr = np.empty((n_pools, 1))
+    deterred = np.empty((n_pools, n_orgs), np.bool_)
+    for k in range(n_pools):
+        rate = pool_return[k] / maximum(members[k], 1.0)
+        mpcr[k, 0] = rate
+        sanctioned = formal[k] and sanction_rate >= 1.0 - rate
+        for o in range(n_orgs):
+            if formal[k]:
+                offer = formal_commitment * announced[o]
+            else:
+                offer = informal_commitment * spend[o] * member_trust[k, o]
+            promise[k, o] = membership[k, o] * offer
+            deterred[k, o] = sanctioned and warned[k, o]
+    return promise, mpcr, deterred
+
+
+@njit(cache=True)
 def payments(
     membership: np.ndarray,
     formal: np.ndarray,

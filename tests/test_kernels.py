@@ -29,6 +29,7 @@ from simulation.partner_kernels import (
     payments,
     pool_inflow,
     pool_operations,
+    promises,
     reserves,
     service_channels,
     strengthen_ties,
@@ -541,3 +542,27 @@ def test_leave_reasons_are_numpys_codes(seed):
     assert reasons.dtype == np.int8
     assert_array_equal(reasons, expected)
     assert (reasons == 1).any() and (reasons == 2).any() and not reasons[1].any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_promises_are_numpys_promises_returns_and_deterrence(seed):
+    """promises against the numpy statement it replaced in the model's step 4, bit for bit:
+    formal members promise a share of announced income, informal ones of spending scaled by
+    trust; a pool's return per member; a warned formal member expects a sanction when the
+    sanction outweighs what the pool pays back (a tie included)."""
+    t = town(seed)
+    rng, m, formal = t["rng"], t["membership"], t["formal"]
+    pools, orgs = m.shape
+    announced, spend = spread_values(rng, orgs), spread_values(rng, orgs)
+    trust, warned = rng.random((pools, orgs)), rng.random((pools, orgs)) < 0.6
+    pool_return, members = rng.random(pools) * 3.0, m.sum(axis=1)
+    formal[2], pool_return[2], members[2] = True, 1.5, 3.0  # 1 - mpcr = 0.5: a tie
+    warned[2] = True
+    promise, mpcr, deterred = promises(
+        m, formal, announced, spend, trust, pool_return, members, 0.1, 0.3, 0.5, warned
+    )
+    expected = m * np.where(formal[:, None], 0.1 * announced, 0.3 * spend * trust)
+    assert_array_equal(promise, expected)
+    assert_array_equal(mpcr, pool_return[:, None] / np.maximum(members, 1.0)[:, None])
+    assert_array_equal(deterred, formal[:, None] & (1.0 - mpcr <= 0.5) & warned)
+    assert deterred[2].all() and mpcr.shape == (pools, 1)
