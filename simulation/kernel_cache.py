@@ -70,6 +70,7 @@ OWN: tuple[tuple[Any, str, tuple[Any, ...]], ...] = (
     (payoff, "group_payoffs", (MATRIX, MATRIX, VECTOR)),
     (partner_kernels, "member_means", (MATRIX, MATRIX)),
     (partner_kernels, "co_membership", (MATRIX, BOOL_VECTOR)),
+    (partner_kernels, "groups_left", (INT_VECTOR, BOOL_VECTOR)),
     (partner_kernels, "leave_reasons", (MATRIX, MATRIX, MATRIX, BOOL_VECTOR, FLOAT, FLOAT)),
     (partner_kernels, "strengthen_ties", (MATRIX, BOOL_MATRIX, FLOAT, FLOAT, FLOAT)),
     (partner_kernels, "governance_fits", (VECTOR, VECTOR, VECTOR, MATRIX)),

@@ -18,7 +18,6 @@ Scheduled shocks fire after the step of their month (Mesa event, default priorit
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -51,6 +50,7 @@ from .partner_kernels import (
     contribution_rates,
     delivered_units,
     governance_costs,
+    groups_left,
     levy_fines,
     member_means,
     partner_observations,
@@ -919,31 +919,20 @@ class PartnershipModel(Model):
         One draw for all volunteers of all groups, in the order of `self.partnerships` and
         of each group's volunteers.
         """
-        sizes = self.table["volunteers"].tolist()
-        total = sum(sizes)
+        sizes = self.table["volunteers"]
+        total = int(sizes.sum())
         if not total:
             return []
         stay = self.rng.random(total) >= self.p.volunteer_dropout
-        gone = (~stay).nonzero()[0].tolist()
-        if not gone:
-            return []
-        # Only the few groups someone left are visited: a walk along the groups' ends (a
-        # Python list of a few dozen rows costs less than numpy's cumsum and searchsorted).
+        # Only the few groups someone left are visited (partner_kernels.groups_left).
         volunteering, below_two = self.citizens.volunteering, []
-        end, next_gone = 0, 0
-        for row, size in enumerate(sizes):
-            end += size
-            if gone[next_gone] >= end:
-                continue
+        for row, start in groups_left(sizes, stay).tolist():
             ps = self.partnerships[row]
-            kept = stay[end - size : end]
+            kept = stay[start : start + ps.volunteers.size]
             volunteering[ps.volunteers[~kept]] = False
             ps.volunteers = ps.volunteers[kept]
             if ps.volunteers.size < 2:
                 below_two.append(row)
-            next_gone = bisect.bisect_left(gone, end, next_gone)
-            if next_gone == len(gone):
-                break
         return below_two
 
     def _leave(self, ps: Partnership, m: Organization, reason: str) -> None:

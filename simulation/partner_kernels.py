@@ -177,6 +177,29 @@ def leave_reasons(
 
 
 @njit(cache=True)
+def groups_left(sizes: np.ndarray, stay: np.ndarray) -> np.ndarray:
+    """The volunteer groups someone left this month: one row (partnership row, where its
+    flags start in `stay`) per group, in partnership order. `sizes` holds each partnership's
+    volunteers (0 for most), `stay` one flag per volunteer, group after group. In numpy:
+
+        ends = np.cumsum(sizes)
+        rows = np.unique(np.searchsorted(ends, np.flatnonzero(~stay), side="right"))
+        groups = np.stack([rows, ends[rows] - sizes[rows]], axis=1)
+    """
+    groups = np.empty((sizes.size, 2), np.int64)
+    found = start = 0
+    for row in range(sizes.size):
+        end = start + sizes[row]
+        for i in range(start, end):
+            if not stay[i]:
+                groups[found, 0], groups[found, 1] = row, start
+                found += 1
+                break
+        start = end
+    return groups[:found]
+
+
+@njit(cache=True)
 def co_membership(membership: np.ndarray, linked: np.ndarray) -> tuple[np.ndarray, int]:
     """Which organizations share a partnership, (O x O) with False on the diagonal, and how
     many organizations are members of a pool `linked` to the community (B4, B5).

@@ -24,6 +24,7 @@ from simulation.partner_kernels import (
     governance_choice,
     governance_costs,
     governance_fits,
+    groups_left,
     leave_reasons,
     levy_fines,
     payments,
@@ -566,3 +567,20 @@ def test_promises_are_numpys_promises_returns_and_deterrence(seed):
     assert_array_equal(mpcr, pool_return[:, None] / np.maximum(members, 1.0)[:, None])
     assert_array_equal(deterred, formal[:, None] & (1.0 - mpcr <= 0.5) & warned)
     assert deterred[2].all() and mpcr.shape == (pools, 1)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_groups_left_are_numpys_groups_and_their_starts(seed):
+    """groups_left against cumsum and searchsorted, the numpy it stands for: each group a
+    volunteer left, once, with where its flags start; groups of none are skipped."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 6, 40) * (rng.random(40) < 0.4)
+    sizes[[3, 4]] = 2  # two groups side by side
+    stay = rng.random(int(sizes.sum())) >= 0.2
+    ends = np.cumsum(sizes)
+    stay[ends[3] - 1], stay[ends[4] - 2] = False, False  # the last of one, the first of the next
+    rows = np.unique(np.searchsorted(ends, np.flatnonzero(~stay), side="right"))
+    groups = groups_left(sizes, stay)
+    assert_array_equal(groups, np.stack([rows, ends[rows] - sizes[rows]], axis=1).reshape(-1, 2))
+    assert {3, 4} <= set(groups[:, 0].tolist())
+    assert groups_left(sizes, np.ones(stay.size, bool)).shape == (0, 2)
