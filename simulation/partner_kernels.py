@@ -419,9 +419,10 @@ def service_channels(
     quality = np.empty((channels, n_domains))
     taus = np.empty(channels)
     coordinated = np.empty(channels, np.bool_)
-    for o in range(n_orgs):
-        units[o] = solo_units[o]
-        quality[o] = expertise[o]
+    for o in range(n_orgs):  # element by element: a row copy compiles seconds slower
+        for d in range(n_domains):
+            units[o, d] = solo_units[o, d]
+            quality[o, d] = expertise[o, d]
         taus[o] = targeting[o]
         coordinated[o] = False
     for k in range(n_pools):
