@@ -365,6 +365,7 @@ def calibrate(
     held-out check."""
     from .calibration.command import (
         QUICK,
+        QUICK_FOLDER,
         Budget,
         CalibrationError,
         calibrate_command,
@@ -380,7 +381,7 @@ def calibrate(
         raise fail(str(exc)) from None
     base = QUICK if quick else Budget()
     if quick and out is None:  # never over the committed calibration, as experiments' --quick
-        out = RESULTS / "calibration" / "quick"
+        out = RESULTS / "calibration" / QUICK_FOLDER
     budget = with_options(
         base,
         points=points,

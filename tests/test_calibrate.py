@@ -39,7 +39,8 @@ def _calibrate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_quick_calibration_leaves_the_committed_one_alone(tmp_path: Path) -> None:
     """Without --out, --quick writes under results/calibration/quick/ (ignored by git), never
-    over the committed results/calibration/, as an experiment's --quick does."""
+    over the committed results/calibration/, as an experiment's --quick does; a full run
+    afterwards replaces the committed one and leaves quick/ alone."""
     committed = tmp_path / "results" / "calibration"
     committed.mkdir(parents=True)
     (committed / ".partnership").write_text('{"written_by": "partnership", "kind": "calibrate"}')
@@ -47,7 +48,11 @@ def test_quick_calibration_leaves_the_committed_one_alone(tmp_path: Path) -> Non
     done = _calibrate(tmp_path, *TINY)
     assert done.returncode == 0, done.stderr
     assert (committed / "report.md").read_text() == "the committed calibration"
-    assert (committed / "quick" / "report.md").is_file()
+    quick_report = (committed / "quick" / "report.md").read_text()
+    full = _calibrate(tmp_path, *TINY[1:], "--seeds", "1", "--check-seeds", "1")
+    assert full.returncode == 0, full.stderr  # the README's order: quick first, then the full one
+    assert (committed / "report.md").read_text() != "the committed calibration"
+    assert (committed / "quick" / "report.md").read_text() == quick_report
 
 
 def test_calibrate_end_to_end_writes_a_loadable_calibrated_scenario(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from simulation.params import ModelParams
 from simulation.sweep.errors import SweepAbortedError, SweepError
 
 DESIGN, CHECK = "design", "check"
+QUICK_FOLDER = "quick"  # --quick's default folder, inside the full calibration's folder
 OUTPUT_FILES = frozenset(
     {
         DESIGN,
@@ -122,7 +123,8 @@ def prepare(patterns_file: Path, budget: Budget, out: Path | None) -> Plan:
     months = budget.months or max(p.months for p in patterns)
     try:
         folder = Path("results") / "calibration" if out is None else check_out_path(out)
-        check_folder(folder, "calibrate", replaces=OUTPUT_FILES)
+        # a full run leaves the quick calibration's folder beside its files alone
+        check_folder(folder, "calibrate", replaces=OUTPUT_FILES | {QUICK_FOLDER})
     except OutputRefusedError as exc:
         raise CalibrationError(str(exc)) from None
     plan = Plan(patterns_file, patterns, ranges, budget, months, folder)
