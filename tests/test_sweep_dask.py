@@ -167,7 +167,7 @@ def test_a_lost_cluster_ends_the_sweep_with_exit_1_and_it_resumes(
     assert proc.returncode == 1, err[-2000:]
     assert time.monotonic() - t0 < 60
     lines = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(lines) == 1 and "resume" in lines[0] and "Traceback" not in err
+    assert len(lines) == 1 and "resume" in lines[0] and "Traceback" not in err, err[-3000:]
     # the same folder resumes (here on a local pool) and completes
     report = run_sweep(load_sweep(path), out, workers=0, progress=False, summarize=False)
     assert report.skipped >= 1 and report.skipped + report.ran == 120 and report.failed == 0
@@ -210,3 +210,29 @@ def test_a_dask_worker_running_another_model_runs_nothing(
     assert (report.ok, report.failed) == (0, 6)
     errors = read_runs(out)["error"]
     assert errors.str.startswith("ModelChangedError: worker ").all(), errors.iloc[0]
+
+
+def test_a_lost_scheduler_ends_the_sweep_once_the_client_gives_up_reconnecting(
+    cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the default patience (longer than the client's reconnection window), the sweep
+    stops as soon as the client has given up, and no check waits on the dead scheduler."""
+    from simulation.sweep import execute
+
+    monkeypatch.setattr(execute, "DASK_CONNECT_S", 4.0)
+    monkeypatch.setattr(execute, "DASK_QUERY_S", 1.0)
+    monkeypatch.delenv(execute.PATIENCE_ENV, raising=False)
+    pool = execute.DaskPool(str(cluster["address"]))
+    try:
+        pool.executor.submit(time.sleep, 60)  # something the close will try to cancel
+        stop(cluster["scheduler"])  # type: ignore[arg-type]
+        t0 = time.monotonic()
+        with pytest.raises(execute.SweepAbortedError, match=r"client clos.*resume"):
+            while time.monotonic() - t0 < 30:
+                started = time.monotonic()
+                pool.check()
+                assert time.monotonic() - started <= execute.DASK_QUERY_S + 1
+                time.sleep(0.2)
+        assert time.monotonic() - t0 < 4.0 + 5
+    finally:
+        pool.close(cancel=True)  # a closed client refuses the cancel: close still returns

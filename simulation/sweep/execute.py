@@ -61,6 +61,10 @@ from simulation.sweep.store import EncodedPart
 _HOST = socket.gethostname()
 DASK_PATIENCE_S = 60.0  # seconds without a scheduler or without workers before giving up
 PATIENCE_ENV = "PARTNERSHIP_DASK_PATIENCE"
+# How long the Dask client tries to connect, and to reconnect to a lost scheduler before it
+# closes for good; also the bound on any call to a scheduler that does not answer.
+DASK_CONNECT_S = 20.0
+DASK_QUERY_S = 5.0  # the worker count asked of a connected scheduler, at most this long
 
 
 @dataclass(frozen=True)
@@ -524,7 +528,7 @@ class DaskPool(Pool):
             if name.split(".")[0] in {"distributed", "tornado"}:
                 logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
-            self.client = Client(address, timeout="20s")
+            self.client = Client(address, timeout=f"{DASK_CONNECT_S:g}s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise SweepError(
                 f"scheduler {address!r}: cannot connect ({_one_line(exc)}); allowed: the "
@@ -539,27 +543,41 @@ class DaskPool(Pool):
         self.patience_s = float(os.environ.get(PATIENCE_ENV, DASK_PATIENCE_S))
         self._last_good = time.monotonic()
 
+    def _threads(self) -> int | None:
+        """Worker threads in the cluster, or None when the scheduler cannot say now.
+
+        The scheduler is asked only while the client is connected, and for at most
+        DASK_QUERY_S: a call to a lost scheduler would wait out the whole reconnection
+        window, and the sweep would stop only after the client had closed.
+        """
+        if str(self.client.status) != "running":
+            return None
+        try:
+            return sum(self.client.nthreads(callback_timeout=DASK_QUERY_S).values())
+        except Exception:  # lost or closing meanwhile, or too slow to answer
+            return None
+
     def check(self) -> None:
         """A lost scheduler, or a cluster without workers, for `patience_s` seconds ends the
-        sweep (exit 1; the same command resumes) instead of waiting for ever."""
-        status = str(getattr(self.client, "status", "running"))
-        try:
-            workers = len(self.client.scheduler_info().get("workers", {}))  # cached, no call
-        except Exception:  # the client may be closing: count it as no workers
-            workers = 0
+        sweep (exit 1; the same command resumes) instead of waiting for ever.  So does a
+        client that gave up reconnecting (after DASK_CONNECT_S): waiting longer cannot help."""
+        threads = self._threads()
         now = time.monotonic()
-        if status == "running" and workers > 0:
+        if threads:
             self._last_good = now
             return
-        if now - self._last_good < self.patience_s:
+        status = str(self.client.status)
+        gave_up = status not in {"running", "connecting"}
+        if now - self._last_good < self.patience_s and not gave_up:
             return
+        waited = min(now - self._last_good, self.patience_s)
         why = (
             f"lost the Dask scheduler at {self.address} (client {status})"
             if status != "running"
             else f"the Dask cluster at {self.address} has had no workers"
         )
         raise SweepAbortedError(
-            f"{why} for {self.patience_s:g} s; finished runs are saved, run the same command "
+            f"{why} for {waited:.0f} s; finished runs are saved, run the same command "
             "again to resume once the cluster is back"
         )
 
@@ -568,14 +586,18 @@ class DaskPool(Pool):
         """Worker threads in the cluster, rechecked every 10 s (clusters scale)."""
         if time.monotonic() - self._checked > 10:
             self._checked = time.monotonic()
-            with contextlib.suppress(Exception):  # the client's cached view: never blocks
-                workers = self.client.scheduler_info().get("workers", {}).values()
-                self._capacity = max(1, sum(int(w.get("nthreads", 1)) for w in workers))
+            self._capacity = self._threads() or self._capacity
         return self._capacity
 
     def close(self, *, cancel: bool = False) -> None:
+        """Release the client.  Cancelling is best effort: with the scheduler gone the client
+        refuses every message, and the error that stopped the sweep is the news."""
         try:
-            self.executor.shutdown(wait=not cancel)
+            if cancel:
+                with contextlib.suppress(Exception):
+                    self.executor.shutdown(wait=False)
+            else:
+                self.executor.shutdown(wait=True)
         finally:
             with contextlib.suppress(Exception):  # a dead scheduler must not block the exit
                 self.client.close(timeout=5)
