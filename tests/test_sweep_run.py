@@ -469,8 +469,16 @@ def _cli(path: Path, out: Path) -> list[str]:
 
 
 def _stop_midway(cmd: list[str], out: Path, sig: int, total: int, at_least: int) -> int:
-    """Start the sweep, send `sig` once `at_least` runs are on disk, check nothing lingers."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """Start the sweep, send `sig` once `at_least` runs are on disk, check nothing lingers.
+
+    The sweep starts with Ctrl-C's default handling even where the tests run with SIGINT
+    ignored (a background job of a script, `nohup`): a child inherits an ignored signal, and
+    a sweep started that way rightly ignores Ctrl-C too."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # SIG_DFL after exec
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 60
     children: list[psutil.Process] = []
     while time.monotonic() < deadline:
