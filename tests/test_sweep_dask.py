@@ -236,3 +236,22 @@ def test_a_lost_scheduler_ends_the_sweep_once_the_client_gives_up_reconnecting(
         assert time.monotonic() - t0 < 4.0 + 5
     finally:
         pool.close(cancel=True)  # a closed client refuses the cancel: close still returns
+
+
+def test_the_pool_counts_the_threads_of_every_worker() -> None:
+    """The sweep keeps twice the cluster's threads busy: the count, at the start and as it
+    is rechecked (clusters scale), is of threads over every worker, not of workers."""
+    from distributed import LocalCluster
+
+    from simulation.sweep.execute import DaskPool
+
+    with LocalCluster(
+        n_workers=3, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ) as local:
+        pool = DaskPool(local.scheduler_address)
+        try:
+            assert pool.capacity == 6
+            pool._checked -= 11  # due for its recheck
+            assert pool.capacity == 6
+        finally:
+            pool.close()
